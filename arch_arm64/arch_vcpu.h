@@ -1,0 +1,38 @@
+/* The arm64 part of a vCPU and a VM: the registers saved on every exit,
+ * the EL1 system registers swapped on a world switch, and stage-2 state. */
+#pragma once
+#include "types.h"
+
+/* Saved by vectors.S on every exit; the offsets are used from assembly. */
+struct arm64_regs {
+	u64 x[31];
+	u64 elr_el2;	/* guest PC */
+	u64 spsr_el2;	/* guest PSTATE */
+};
+#define REGS_ELR_OFFSET	(31 * 8)
+
+/* EL1 state that belongs to the guest and must follow it on a switch. */
+#define EL1_SYSREGS(X) \
+	X(sctlr_el1) X(ttbr0_el1) X(ttbr1_el1) X(tcr_el1) X(mair_el1) \
+	X(amair_el1) X(vbar_el1) X(contextidr_el1) X(tpidr_el0) X(tpidrro_el0) \
+	X(tpidr_el1) X(sp_el0) X(sp_el1) X(elr_el1) X(spsr_el1) X(esr_el1) \
+	X(far_el1) X(afsr0_el1) X(afsr1_el1) X(par_el1) X(cpacr_el1) \
+	X(cntkctl_el1) X(cntv_ctl_el0) X(cntv_cval_el0) X(csselr_el1)
+
+struct el1_sysregs {
+#define DECLARE_FIELD(reg) u64 reg;
+	EL1_SYSREGS(DECLARE_FIELD)
+#undef DECLARE_FIELD
+};
+
+struct arch_vcpu {
+	struct arm64_regs regs;	/* first: vectors.S finds it at offset 0 */
+	struct el1_sysregs el1;
+	u64 vmpidr_el2;		/* the MPIDR_EL1 the guest reads */
+	u64 exit_vector;	/* VEC_SYNC, VEC_IRQ ... of the last exit */
+};
+
+struct arch_vm {
+	u64 *stage2_root;	/* level-1 table of the stage-2 translation */
+	u64 vttbr_el2;		/* table address and VMID */
+};

@@ -1,0 +1,35 @@
+/* Reset to C: QEMU starts this ELF at EL2 on the boot CPU with the MMU off.
+ * Check the exception level, set up a stack, clear .bss, install the EL2
+ * vector table, and call arm64_init() in init.c. */
+#define CURRENTEL_EL2	(2 << 2)
+
+	.section .text.boot, "ax"
+	.global _start
+_start:
+	msr	daifset, #0xf		/* no interrupts at EL2: guests get them */
+	mrs	x0, CurrentEL
+	cmp	x0, #CURRENTEL_EL2
+	b.ne	not_el2
+
+	adrp	x0, __stack_top
+	add	x0, x0, :lo12:__stack_top
+	mov	sp, x0
+
+	adrp	x0, __bss_start
+	add	x0, x0, :lo12:__bss_start
+	adrp	x1, __bss_end
+	add	x1, x1, :lo12:__bss_end
+1:	cmp	x0, x1
+	b.hs	2f
+	str	xzr, [x0], #8
+	b	1b
+
+2:	adrp	x0, el2_vectors
+	add	x0, x0, :lo12:el2_vectors
+	msr	vbar_el2, x0
+	isb
+	bl	arm64_init		/* does not return */
+
+not_el2:				/* started at EL1 or EL3: nothing we can do */
+	wfi
+	b	not_el2

@@ -1,0 +1,12 @@
+/* The GICv3 interrupt controller, as much of it as the hypervisor's own
+ * scheduling tick needs: one private interrupt taken at EL2. */
+#pragma once
+#include "types.h"
+
+#define TIMER_INTID_HYP_PHYS	26	/* EL2 physical timer, PPI 10 */
+#define GIC_INTID_SPURIOUS	1023
+
+void gic_init(void);
+void gic_enable_ppi(u32 intid);
+u32 gic_acknowledge(void);
+void gic_end_of_interrupt(u32 intid);

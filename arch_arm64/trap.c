@@ -1,0 +1,147 @@
+/* From ESR_EL2 to the portable core and back: decode why the guest trapped
+ * into one `struct exit` (arm64_decode), let hv/exit.c handle it, then write
+ * the result into the guest's registers and step its PC (arch_exit_apply). */
+#include "arch.h"
+#include "console.h"
+#include "esr.h"
+#include "exit_kinds.h"
+#include "gic.h"
+#include "sysreg.h"
+#include "vm.h"
+
+#define INSN_LEN	4	/* every A64 instruction is 4 bytes */
+
+static u64 guest_reg(const struct vcpu *v, unsigned n)
+{
+	return n == 31 ? 0 : v->arch.regs.x[n];	/* register 31 is XZR here */
+}
+
+/* The faulting guest-physical address: page from HPFAR_EL2, offset from FAR. */
+static u64 fault_ipa(void)
+{
+	u64 hpfar = read_sysreg(hpfar_el2);
+	return (FIELD(hpfar, 43, 4) << 12) | (read_sysreg(far_el2) & (PAGE_SIZE - 1));
+}
+
+static void decode_data_abort(const struct vcpu *v, u64 iss, struct exit *e)
+{
+	if (!(iss & DABT_ISV))
+		return;	/* no syndrome to emulate from: stays EXIT_UNHANDLED */
+	e->kind = EXIT_MMIO;
+	e->addr = fault_ipa();
+	e->size = 1 << DABT_SAS(iss);
+	e->write = iss & DABT_WNR;
+	e->reg = DABT_SRT(iss);
+	e->value = guest_reg(v, e->reg);
+	if (e->size < 8)
+		e->value &= BIT(8 * e->size) - 1;
+	e->insn_len = INSN_LEN;
+}
+
+static void decode_sync(const struct vcpu *v, u64 esr, struct exit *e)
+{
+	u64 iss = ESR_ISS(esr);
+	const u64 *x = v->arch.regs.x;
+
+	switch (ESR_EC(esr)) {
+	case EC_HVC64:		/* ELR_EL2 already points past the HVC */
+		e->kind = EXIT_HYPERCALL;
+		e->args[0] = x[0], e->args[1] = x[1], e->args[2] = x[2], e->args[3] = x[3];
+		break;
+	case EC_SMC64:		/* ELR_EL2 points at the SMC itself */
+		e->kind = EXIT_FIRMWARE;
+		e->args[0] = x[0], e->args[1] = x[1], e->args[2] = x[2], e->args[3] = x[3];
+		e->insn_len = INSN_LEN;
+		break;
+	case EC_WFx:
+		e->kind = EXIT_HALT;
+		e->insn_len = INSN_LEN;
+		break;
+	case EC_SYS64:
+		e->kind = EXIT_SYSREG;
+		e->addr = iss & SYS64_ENC_MASK;
+		e->write = !(iss & SYS64_DIR_READ);
+		e->reg = SYS64_RT(iss);
+		e->value = guest_reg(v, e->reg);
+		e->insn_len = INSN_LEN;
+		break;
+	case EC_DABT_LOW:
+		decode_data_abort(v, iss, e);
+		break;
+	default:
+		break;		/* EXIT_UNHANDLED */
+	}
+}
+
+void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
+{
+	struct arm64_regs *r = &vcpu->arch.regs;
+	u64 iss = ESR_ISS(e->syndrome);
+	u64 value = e->result;
+
+	switch (e->kind) {
+	case EXIT_HYPERCALL:
+	case EXIT_FIRMWARE:
+		r->x[0] = value;
+		break;
+	case EXIT_MMIO:
+		if (e->write || e->reg == 31)
+			break;
+		if (e->size < 8) {
+			u64 sign = BIT(8 * e->size - 1);
+			value &= BIT(8 * e->size) - 1;
+			if ((iss & DABT_SSE) && (value & sign))
+				value |= ~(BIT(8 * e->size) - 1);
+			if (!(iss & DABT_SF))
+				value &= 0xffffffffULL;	/* a Wn destination */
+		}
+		r->x[e->reg] = value;
+		break;
+	case EXIT_SYSREG:
+		if (!e->write && e->reg != 31)
+			r->x[e->reg] = value;
+		break;
+	default:
+		break;
+	}
+	r->elr_el2 += e->insn_len;
+}
+
+/* Load this vCPU's EL1 registers and stage-2 tables onto the CPU. */
+void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next);
+
+struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
+{
+	struct exit e;
+
+	vcpu->arch.exit_vector = vector;
+	e.kind = EXIT_UNHANDLED;
+	e.insn_len = 0;
+	e.syndrome = vector == VEC_SYNC || vector == VEC_SERROR ? read_sysreg(esr_el2) : 0;
+
+	if (vector == VEC_SYNC) {
+		decode_sync(vcpu, e.syndrome, &e);
+	} else if (vector == VEC_IRQ) {
+		u32 intid = gic_acknowledge();
+		if (intid == GIC_INTID_SPURIOUS)
+			return vcpu;
+		gic_end_of_interrupt(intid);
+		if (intid != TIMER_INTID_HYP_PHYS)
+			return vcpu;	/* not ours to route yet: ignore */
+		arch_timer_disarm();
+		e.kind = EXIT_TIMER;
+	}
+
+	struct vcpu *next = hv_handle_exit(vcpu, &e);
+	if (next != vcpu)
+		arm64_vcpu_switch(vcpu, next);
+	return next;
+}
+
+/* An exception taken at EL2: a bug in the hypervisor. */
+_Noreturn void arm64_hv_fault(u64 vector, u64 esr, u64 elr, u64 far)
+{
+	panic("exception in the hypervisor: vector %lu, ESR_EL2=0x%lx (EC=0x%lx %s), "
+	      "ELR_EL2=0x%lx, FAR_EL2=0x%lx", vector, esr, ESR_EC(esr),
+	      esr_class_name(ESR_EC(esr)), elr, far);
+}

@@ -1,0 +1,54 @@
+/* The world switch: everything a guest can see of the CPU at EL1 belongs to
+ * one vCPU at a time. General registers travel through vectors.S on every
+ * exit; the EL1 system registers and stage-2 tables only move here, when the
+ * scheduler hands the CPU to another vCPU. */
+#include "arch.h"
+#include "sysreg.h"
+#include "vm.h"
+
+void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
+{
+	struct arch_vcpu *a = &vcpu->arch;
+
+	memset(a, 0, sizeof(*a));
+	a->regs.elr_el2 = entry;
+	a->regs.spsr_el2 = SPSR_M_EL1h | SPSR_DAIF;	/* EL1, interrupts masked */
+	a->el1.sctlr_el1 = SCTLR_EL1_RES1;		/* MMU and caches off */
+	a->vmpidr_el2 = MPIDR_RES1;			/* affinity 0.0.0.0 */
+}
+
+static void save_el1(struct el1_sysregs *s)
+{
+#define SAVE(reg) s->reg = read_sysreg(reg);
+	EL1_SYSREGS(SAVE)
+#undef SAVE
+}
+
+static void load_el1(const struct el1_sysregs *s)
+{
+#define LOAD(reg) write_sysreg(reg, s->reg);
+	EL1_SYSREGS(LOAD)
+#undef LOAD
+}
+
+static void load_vcpu(struct vcpu *vcpu)
+{
+	load_el1(&vcpu->arch.el1);
+	write_sysreg(vmpidr_el2, vcpu->arch.vmpidr_el2);
+	write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr_el2);
+	isb();
+}
+
+void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
+{
+	save_el1(&prev->arch.el1);
+	load_vcpu(next);
+}
+
+_Noreturn void guest_enter(struct vcpu *vcpu);	/* vectors.S */
+
+_Noreturn void arch_vcpu_run(struct vcpu *vcpu)
+{
+	load_vcpu(vcpu);
+	guest_enter(vcpu);
+}

@@ -1,0 +1,31 @@
+/* hypercall_preserves_registers(): fill x1..x28 with known values, make a
+ * hypercall, and check that only x0 changed. This is what the world switch
+ * in arch_arm64/vectors.S promises every guest. */
+#define HC_VM_ID	3
+
+	.text
+	.global	hypercall_preserves_registers
+hypercall_preserves_registers:
+	stp	x29, x30, [sp, #-96]!
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	.irp	n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28
+	mov	x\n, #(0x700 + \n)
+	.endr
+	mov	x0, #HC_VM_ID
+	hvc	#0
+	mov	x0, #1			/* assume preserved */
+	.irp	n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28
+	cmp	x\n, #(0x700 + \n)
+	csel	x0, xzr, x0, ne
+	.endr
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #96
+	ret

@@ -1,0 +1,12 @@
+/* What every test guest can use: printf onto its (emulated) UART, the
+ * hypercall ABI, a cycle counter, and kvm-unit-tests-style self-checks that
+ * print "PASS: name" or "FAIL: name" and a final "SUMMARY" line. */
+#pragma once
+#include "types.h"
+#include "hypercall.h"
+#include "guest_arch.h"		/* guests/<arch>/: hypercall(), counter, UART */
+
+void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int summary(void);		/* prints SUMMARY: N passed, M failed; returns M */
+int main(void);

@@ -1,0 +1,74 @@
+"""Scenarios: guests/scenarios.toml says which guest runs in which VM, what
+the console must show, and how long a run may take. The defaults every
+scenario shares are here."""
+import re
+import tomllib
+from dataclasses import dataclass, field
+
+from . import ROOT, HarnessError
+
+SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
+
+# Lines that fail any run wherever they appear.
+DEFAULT_FORBID = ["FAIL:", "PANIC", "unhandled"]
+KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "arches", "timeout"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    vms: dict[str, str]                       # VM name -> guest program
+    expect: dict[str, list[str]]              # stream ("hv" or a VM name) -> patterns
+    forbid: list[str] = field(default_factory=list)
+    min_exits: dict[str, dict[str, int]] = field(default_factory=dict)
+    interleaved: list[str] = field(default_factory=list)
+    arches: list[str] | None = None
+    timeout: float = 60
+
+    def runs_on(self, arch: str) -> bool:
+        return self.arches is None or arch in self.arches
+
+
+def parse_scenarios(text: str, where: str = "scenarios") -> dict[str, Scenario]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise HarnessError(f"{where}: not valid TOML: {e}") from None
+    scenarios = {}
+    for name, spec in data.items():
+        unknown = sorted(set(spec) - KEYS)
+        if unknown:
+            raise HarnessError(f"{where}: scenario '{name}': unknown key(s) {', '.join(unknown)}")
+        if not spec.get("vms") or not spec.get("expect"):
+            raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
+        streams = set(spec["expect"]) | set(spec.get("min_exits", {})) | set(spec.get("interleaved", []))
+        stray = sorted(streams - set(spec["vms"]) - {"hv"})
+        if stray:
+            raise HarnessError(f"{where}: scenario '{name}' names no such VM: {', '.join(stray)}")
+        for pattern in [p for ps in spec["expect"].values() for p in ps] + spec.get("forbid", []):
+            compile_pattern(pattern)
+        scenarios[name] = Scenario(name=name, forbid=DEFAULT_FORBID + spec.get("forbid", []),
+                                   **{k: v for k, v in spec.items() if k != "forbid"})
+    return scenarios
+
+
+def load_scenarios(arch: str | None = None) -> dict[str, Scenario]:
+    all_ = parse_scenarios(SCENARIO_FILE.read_text(), str(SCENARIO_FILE.relative_to(ROOT)))
+    return {n: s for n, s in all_.items() if arch is None or s.runs_on(arch)}
+
+
+def load_scenario(name: str, arch: str) -> Scenario:
+    scenarios = load_scenarios(arch)
+    if name not in scenarios:
+        raise HarnessError(f"unknown guest/scenario '{name}' for {arch}: "
+                           f"known are {', '.join(sorted(scenarios))}")
+    return scenarios[name]
+
+
+def compile_pattern(pattern: str) -> re.Pattern:
+    """A plain substring, or a regular expression after "re:"."""
+    try:
+        return re.compile(pattern[3:] if pattern.startswith("re:") else re.escape(pattern))
+    except re.error as e:
+        raise HarnessError(f"bad pattern {pattern!r}: {e}") from None

@@ -1,0 +1,74 @@
+"""Targets: one TOML file per emulated machine in qemu-configs/.
+
+A target names its architecture, emulator (binary, machine, CPU, memory,
+smp, devices, accelerator), compiler flags, the board's memory map and the
+VMs' memory map. The emulator command line is rendered from it."""
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ROOT, HarnessError
+from .templates import render
+
+CONFIG_DIR = ROOT / "qemu-configs"
+
+
+@dataclass
+class Target:
+    name: str
+    description: str
+    arch: str
+    default_guest: str
+    emulator: dict
+    toolchain: dict
+    platform: dict
+    guest: dict
+    path: Path = field(repr=False, default=None)
+
+    @property
+    def packages(self) -> list[str]:
+        return self.emulator.get("packages", [])
+
+    def command(self, image: Path, icount: bool = False, gdb_port: int | None = None) -> list[str]:
+        """The emulator's argv for booting `image`."""
+        text = render(f"{self.emulator['kind']}.cmdline.j2", emulator=self.emulator,
+                      image=str(image), icount=icount, gdb_port=gdb_port)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+REQUIRED = ("description", "arch", "default_guest", "emulator", "toolchain", "platform", "guest")
+EMULATOR_REQUIRED = ("kind", "binary", "machine", "cpu", "memory", "smp", "accel")
+
+
+def parse_target(name: str, text: str, path: Path | None = None) -> Target:
+    where = path or name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise HarnessError(f"{where}: not valid TOML: {e}") from None
+    missing = [k for k in REQUIRED if k not in data]
+    missing += [f"emulator.{k}" for k in EMULATOR_REQUIRED if k not in data.get("emulator", {})]
+    if missing:
+        raise HarnessError(f"{where}: missing {', '.join(missing)}")
+    unknown = sorted(set(data) - set(REQUIRED))
+    if unknown:
+        raise HarnessError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    data["emulator"].setdefault("machine_options", {})
+    data["emulator"].setdefault("devices", [])
+    return Target(name=name, path=path, **{k: data[k] for k in REQUIRED})
+
+
+def load_target(name: str) -> Target:
+    path = CONFIG_DIR / f"{name}.toml"
+    if not path.exists():
+        raise HarnessError(f"unknown target '{name}': known targets are {', '.join(target_names())}")
+    return parse_target(name, path.read_text(), path)
+
+
+def target_names() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.toml"))
+
+
+def shell_quote(argv: list[str]) -> str:
+    return " ".join(shlex.quote(a) for a in argv)

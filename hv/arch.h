@@ -1,0 +1,43 @@
+/* The interface between the portable core (hv/) and an architecture
+ * (arch_<arch>/). Everything the core needs from the hardware is named here;
+ * each function is implemented once per architecture. */
+#pragma once
+#include "types.h"
+
+struct vm;
+struct vcpu;
+struct exit;
+
+/* Physical console and power. */
+void arch_console_putc(char c);
+_Noreturn void arch_power_off(void);
+
+/* Second-stage translation (stage-2 / EPT / NPT): give a VM a guest-physical
+ * range backed by host memory. */
+void arch_vm_init(struct vm *vm);
+void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size);
+
+/* vCPU state: reset to start at `entry`, and enter the guest for the first
+ * time (never returns: later exits come back through the exit path). */
+void arch_vcpu_init(struct vcpu *vcpu, u64 entry);
+_Noreturn void arch_vcpu_run(struct vcpu *vcpu);
+
+/* Architecture-specific exits the core hands back. They fill in e->result.
+ * arch_sysreg_access: a trapped system register or MSR; false if unknown.
+ * arch_firmware_call: a call to firmware (PSCI on arm64); true when the
+ * guest asked to be powered off. */
+bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e);
+bool arch_firmware_call(struct vcpu *vcpu, struct exit *e);
+
+/* After the core handled an exit: write back the result, step the PC. */
+void arch_exit_apply(struct vcpu *vcpu, const struct exit *e);
+
+/* Print the raw syndrome of an exit, decoded, and the guest registers. */
+void arch_report_exit(struct vcpu *vcpu, const struct exit *e);
+
+/* The scheduler's tick: one time slice from now, or none. */
+void arch_timer_arm(u64 microseconds);
+void arch_timer_disarm(void);
+
+/* The board: which emulated devices each VM gets (platform.c). */
+void platform_add_devices(struct vm *vm);

@@ -1,0 +1,39 @@
+/* The hypervisor's printf: format.c's formatter feeding the architecture's
+ * UART driver. '\n' becomes "\r\n" for serial terminals. */
+#include "console.h"
+#include "arch.h"
+
+static void uart_sink(void *ctx, char c)
+{
+	(void)ctx;
+	if (c == '\n')
+		arch_console_putc('\r');
+	arch_console_putc(c);
+}
+
+void printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(uart_sink, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void puts_raw(const char *s)
+{
+	while (*s)
+		uart_sink(NULL, *s++);
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("hv: PANIC: ");
+	va_start(ap, fmt);
+	vformat(uart_sink, NULL, fmt, ap);
+	va_end(ap);
+	printf("\n");
+	arch_power_off();
+}

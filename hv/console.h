@@ -1,0 +1,8 @@
+/* The hypervisor's console: printf onto the physical UART, and panic.
+ * Guests' output does not come here directly: see vconsole.c. */
+#pragma once
+#include "format.h"
+
+void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void puts_raw(const char *s);
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,25 @@
+/* Exit statistics: how often each VM left guest mode, and why. The table is
+ * the hypervisor's own account of what trap-and-emulate cost each guest. */
+#include "stats.h"
+#include "console.h"
+#include "vm.h"
+
+void stats_report(void)
+{
+	printf("hv: exit statistics\n");
+	printf("hv:   %-12s", "vm");
+	for (unsigned k = 0; k < EXIT_KIND_COUNT; k++)
+		printf(" %10s", exit_kind_name(k));
+	printf(" %10s\n", "total");
+
+	for (unsigned i = 0; i < vm_count; i++) {
+		u64 total = 0;
+
+		printf("hv:   %-12s", vms[i].name);
+		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++) {
+			printf(" %10lu", vms[i].exits[k]);
+			total += vms[i].exits[k];
+		}
+		printf(" %10lu\n", total);
+	}
+}

@@ -1,0 +1,82 @@
+/* Creating VMs from the build's configuration: give each its own RAM, map
+ * it through the second stage, load the guest image, attach devices. */
+#include "vm.h"
+#include "arch.h"
+#include "config.h"
+#include "console.h"
+#include "mm.h"
+
+struct vm vms[HV_MAX_VMS];
+unsigned vm_count;
+
+void vm_add_device(struct vm *vm, const char *name, enum bus_space space,
+		   u64 base, u64 size, const struct device_ops *ops)
+{
+	if (vm->device_count == VM_MAX_DEVICES)
+		panic("vm %s: too many devices", vm->name);
+	vm->devices[vm->device_count++] = (struct device){
+		.name = name, .space = space, .base = base, .size = size, .ops = ops,
+	};
+}
+
+struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr)
+{
+	for (unsigned i = 0; i < vm->device_count; i++) {
+		struct device *d = &vm->devices[i];
+		if (d->space == space && addr >= d->base && addr - d->base < d->size)
+			return d;
+	}
+	return NULL;
+}
+
+void *vm_guest_ptr(struct vm *vm, u64 gpa, u64 len)
+{
+	struct mem_region *r = &vm->ram;
+
+	if (gpa < r->gpa || len > r->size || gpa - r->gpa > r->size - len)
+		return NULL;
+	return r->host + (gpa - r->gpa);
+}
+
+static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
+{
+	u64 image_size = (u64)(cfg->image_end - cfg->image);
+
+	vm->id = id;
+	vm->name = cfg->name;
+	vm->ram = (struct mem_region){
+		.gpa = GUEST_RAM_BASE,
+		.size = GUEST_RAM_SIZE,
+		.host = mm_alloc(GUEST_RAM_SIZE, GUEST_RAM_ALIGN),
+	};
+	if (image_size > GUEST_RAM_SIZE)
+		panic("vm %s: image (%lu bytes) larger than its RAM", vm->name, image_size);
+	memcpy(vm->ram.host, cfg->image, image_size);
+
+	arch_vm_init(vm);
+	arch_map(vm, vm->ram.gpa, (u64)vm->ram.host, vm->ram.size);
+	platform_add_devices(vm);
+
+	vm->vcpu.vm = vm;
+	vm->vcpu.runnable = true;
+	arch_vcpu_init(&vm->vcpu, GUEST_RAM_BASE);
+	printf("hv: vm %u '%s': %lu KiB RAM at gpa 0x%lx (host 0x%lx), image %lu bytes\n",
+	       id, vm->name, vm->ram.size / KiB, vm->ram.gpa, (u64)vm->ram.host, image_size);
+}
+
+void vm_create_all(void)
+{
+	if (vm_config_count > HV_MAX_VMS)
+		panic("%u VMs configured, at most %u supported", vm_config_count, HV_MAX_VMS);
+	for (unsigned i = 0; i < vm_config_count; i++)
+		vm_create(&vms[i], i, &vm_configs[i]);
+	vm_count = vm_config_count;
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	vconsole_flush(vm);
+	vm->stopped = true;
+	vm->vcpu.runnable = false;
+	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
+}

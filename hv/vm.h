@@ -1,0 +1,64 @@
+/* A virtual machine and its virtual CPU: identity, guest memory, devices,
+ * console line buffer, exit counters, and whether it still runs. */
+#pragma once
+#include "types.h"
+#include "arch_vcpu.h"
+#include "device.h"
+#include "exit.h"
+
+#define VM_MAX_DEVICES	4
+#define VM_LINE_MAX	160
+
+struct vm;
+
+struct vcpu {
+	struct arch_vcpu arch;	/* first: the exit path finds it at offset 0 */
+	struct vm *vm;
+	bool runnable;
+};
+
+struct mem_region {
+	u64 gpa, size;
+	u8 *host;
+};
+
+struct vm {
+	unsigned id;
+	const char *name;
+	struct mem_region ram;
+	struct device devices[VM_MAX_DEVICES];
+	unsigned device_count;
+	struct vcpu vcpu;
+	struct arch_vm arch;
+	u64 exits[EXIT_KIND_COUNT];
+	char line[VM_LINE_MAX];		/* console output not yet printed */
+	unsigned line_len;
+	bool stopped;
+};
+
+/* What the generated per-scenario configuration (vmconfig.c) provides. */
+struct vm_config {
+	const char *name;
+	const u8 *image;
+	const u8 *image_end;
+};
+extern const struct vm_config vm_configs[];
+extern const unsigned vm_config_count;
+
+extern struct vm vms[];
+extern unsigned vm_count;
+
+void vm_create_all(void);
+void vm_add_device(struct vm *vm, const char *name, enum bus_space space,
+		   u64 base, u64 size, const struct device_ops *ops);
+struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr);
+
+/* Guest memory seen from the host: NULL unless [gpa, gpa+len) is RAM. */
+void *vm_guest_ptr(struct vm *vm, u64 gpa, u64 len);
+
+/* Stop a VM for good; the others go on. */
+void vm_stop(struct vm *vm, const char *why);
+
+/* The console back end: guest bytes, line-buffered, prefixed "[name] ". */
+void vconsole_putc(struct vm *vm, char c);
+void vconsole_flush(struct vm *vm);
