@@ -76,7 +76,6 @@ static void decode_sync(const struct vcpu *v, u64 esr, struct exit *e)
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 {
 	struct arm64_regs *r = &vcpu->arch.regs;
-	u64 iss = ESR_ISS(e->syndrome);
 	u64 value = e->result;
 
 	switch (e->kind) {
@@ -88,7 +87,7 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 		if (e->write || e->reg == 31)
 			break;
 		if (e->size < 8) {
-			u64 sign = BIT(8 * e->size - 1);
+			u64 iss = ESR_ISS(e->syndrome), sign = BIT(8 * e->size - 1);
 			value &= BIT(8 * e->size) - 1;
 			if ((iss & DABT_SSE) && (value & sign))
 				value |= ~(BIT(8 * e->size) - 1);
@@ -117,9 +116,10 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 	vcpu->arch.exit_vector = vector;
 	e.kind = EXIT_UNHANDLED;
 	e.insn_len = 0;
-	e.syndrome = vector == VEC_SYNC || vector == VEC_SERROR ? read_sysreg(esr_el2) : 0;
+	e.syndrome = 0;
 
 	if (vector == VEC_SYNC) {
+		e.syndrome = read_sysreg(esr_el2);
 		decode_sync(vcpu, e.syndrome, &e);
 	} else if (vector == VEC_IRQ) {
 		u32 intid = gic_acknowledge();
@@ -130,6 +130,8 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 			return vcpu;	/* not ours to route yet: ignore */
 		arch_timer_disarm();
 		e.kind = EXIT_TIMER;
+	} else if (vector == VEC_SERROR) {
+		e.syndrome = read_sysreg(esr_el2);	/* stays EXIT_UNHANDLED */
 	}
 
 	struct vcpu *next = hv_handle_exit(vcpu, &e);

@@ -64,15 +64,17 @@ guest_exit:
 	stp	x30, x2, [x0, #REGS_ELR - 8]
 	str	x3, [x0, #REGS_ELR + 8]
 	bl	arm64_handle_exit	/* (vcpu, kind) -> vcpu to run */
-	/* fall through */
+	b	enter			/* the EL2 stack is empty again */
 
-	/* guest_enter(struct vcpu *vcpu): load its registers and ERET. */
+	/* guest_enter(struct vcpu *vcpu): the first entry, from C. Nothing on
+	 * the EL2 stack survives: every exit starts again from its top. */
 	.global	guest_enter
 guest_enter:
-	msr	tpidr_el2, x0
-	adrp	x1, __stack_top		/* nothing on the EL2 stack survives */
+	adrp	x1, __stack_top
 	add	x1, x1, :lo12:__stack_top
 	mov	sp, x1
+enter:					/* load the vCPU's registers and ERET */
+	msr	tpidr_el2, x0
 	ldp	x30, x2, [x0, #REGS_ELR - 8]
 	ldr	x3, [x0, #REGS_ELR + 8]
 	msr	elr_el2, x2

@@ -10,7 +10,7 @@ from . import ROOT, HarnessError
 SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 
 # Lines that fail any run wherever they appear.
-DEFAULT_FORBID = ["FAIL:", "PANIC", "unhandled"]
+DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "arches", "timeout"}
 
 

@@ -1,0 +1,189 @@
+"""Watching the serial console: start the emulator under pexpect, read it
+line by line, and check each line against the scenario.
+
+Each VM's lines ("[name] ...") and the hypervisor's ("hv: ...") form their
+own stream; each stream must show its expected patterns in order, while the
+streams may interleave freely, as VMs on one CPU do. A forbidden pattern on
+any line fails the run at once. The run passes when every stream is complete
+and the emulator has exited by itself with status 0. Whatever happens, the
+emulator is killed before run() returns, and the whole console is kept in
+a log file."""
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pexpect
+
+from . import HarnessError
+from .scenario import Scenario, compile_pattern
+
+LINE_PREFIX = re.compile(r"^\[(?P<vm>[^\]]+)\] (?P<text>.*)$")
+HV_PREFIX = "hv: "
+TAIL_LINES = 40
+EXIT_GRACE = 10          # seconds the emulator may take to exit after the last line
+
+
+class ConsoleFailure(HarnessError):
+    """A run that did not show what the scenario expects."""
+
+    def __init__(self, reason: str, lines: list[str], log: Path | None):
+        tail = "\n".join("    " + line for line in lines[-TAIL_LINES:]) or "    (no output)"
+        super().__init__(f"{reason}\n  last {min(len(lines), TAIL_LINES)} console lines:\n"
+                         f"{tail}\n  full log: {log}")
+        self.reason = reason
+
+
+def split_line(line: str) -> tuple[str, str]:
+    """(stream, text): the VM name and its text, "hv" for the hypervisor's
+    own lines, "" for anything else (the emulator's own messages)."""
+    m = LINE_PREFIX.match(line)
+    if m:
+        return m["vm"], m["text"]
+    if line.startswith(HV_PREFIX):
+        return "hv", line[len(HV_PREFIX):]
+    return "", line
+
+
+@dataclass
+class Matcher:
+    """The scenario's expectations, checked one console line at a time."""
+    scenario: Scenario
+    progress: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.expect = {s: [(p, compile_pattern(p)) for p in ps]
+                       for s, ps in self.scenario.expect.items()}
+        self.forbid = [(p, compile_pattern(p)) for p in self.scenario.forbid]
+        self.progress = {s: 0 for s in self.expect}
+
+    def feed(self, line: str) -> str | None:
+        """Advance on `line`; return the forbidden pattern it shows, if any."""
+        for text, rx in self.forbid:
+            if rx.search(line):
+                return text
+        stream, text = split_line(line)
+        patterns = self.expect.get(stream, [])
+        i = self.progress.get(stream, 0)
+        if i < len(patterns) and patterns[i][1].search(text):
+            self.progress[stream] = i + 1
+        return None
+
+    def done(self) -> bool:
+        return all(self.progress[s] == len(ps) for s, ps in self.expect.items())
+
+    def awaiting(self) -> str:
+        waits = [f"{'hv' if s == 'hv' else '[' + s + ']'} {ps[self.progress[s]][0]!r} "
+                 f"({self.progress[s]} of {len(ps)} seen)"
+                 for s, ps in self.expect.items() if self.progress[s] < len(ps)]
+        return "; ".join(waits)
+
+
+def exit_statistics(lines: list[str]) -> dict[str, dict[str, int]]:
+    """The hypervisor's exit-statistics table: {vm: {kind: count}}."""
+    stats, header = {}, None
+    for line in lines:
+        stream, text = split_line(line)
+        if stream != "hv":
+            continue
+        words = text.split()
+        if words[:1] == ["vm"] and "total" in words:
+            header = words[1:]
+        elif header and len(words) == len(header) + 1 and all(w.isdigit() for w in words[1:]):
+            stats[words[0]] = dict(zip(header, map(int, words[1:])))
+    return stats
+
+
+def check_transcript(scenario: Scenario, lines: list[str]) -> str | None:
+    """Checks on the whole run, after it ended: exit counts and interleaving.
+    Returns what is wrong, or None."""
+    stats = exit_statistics(lines)
+    for vm, minimums in scenario.min_exits.items():
+        for kind, least in minimums.items():
+            seen = stats.get(vm, {}).get(kind)
+            if seen is None:
+                return f"no '{kind}' exit count for vm '{vm}' in the exit statistics"
+            if seen < least:
+                return f"vm '{vm}' made {seen} '{kind}' exits, expected at least {least}"
+    if scenario.interleaved:
+        order = [split_line(l)[0] for l in lines if split_line(l)[0] in scenario.interleaved]
+        switches = sum(1 for a, b in zip(order, order[1:]) if a != b)
+        if switches < 3:
+            return (f"output of {', '.join(scenario.interleaved)} alternated only {switches} "
+                    f"time(s): the VMs were not time-sliced")
+    return None
+
+
+@dataclass
+class Result:
+    lines: list[str]
+    log: Path
+    exit_status: int
+
+
+class _Tee:
+    """pexpect's logfile_read: write the console to the log (and the terminal)."""
+
+    def __init__(self, log, echo: bool):
+        self.log, self.echo = log, echo
+
+    def write(self, data: str):
+        self.log.write(data)
+        if self.echo:
+            sys.stdout.write(data)
+            sys.stdout.flush()
+
+    def flush(self):
+        self.log.flush()
+
+
+def run(argv: list[str], scenario: Scenario, log: Path, echo: bool = False,
+        cwd: Path | None = None) -> Result:
+    """Boot `argv`, check its console against `scenario`; raise ConsoleFailure."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    matcher, lines = Matcher(scenario), []
+    deadline = time.monotonic() + scenario.timeout
+    with open(log, "w", encoding="utf-8") as logfile:
+        logfile.write("$ " + " ".join(argv) + "\n")
+        child = pexpect.spawn(argv[0], argv[1:], cwd=cwd, encoding="utf-8",
+                              codec_errors="replace", timeout=None, echo=False)
+        child.logfile_read = _Tee(logfile, echo)
+
+        def fail(reason: str):
+            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log)
+
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if matcher.done():
+                    remaining = min(remaining, EXIT_GRACE)
+                i = child.expect(["\r?\n", pexpect.EOF, pexpect.TIMEOUT], timeout=max(remaining, 0))
+                if i == 0:
+                    line = child.before.rstrip("\r")
+                    lines.append(line)
+                    bad = matcher.feed(line)
+                    if bad:
+                        fail(f"forbidden line {bad!r} appeared: {line!r}")
+                elif i == 1:
+                    if child.before.strip():
+                        lines.append(child.before.rstrip())
+                    break
+                elif matcher.done():
+                    fail(f"all expected lines seen, but the emulator did not exit within "
+                         f"{EXIT_GRACE} s")
+                else:
+                    fail(f"timed out after {scenario.timeout:g} s waiting for {matcher.awaiting()}")
+            child.close()
+            status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
+            if not matcher.done():
+                fail(f"the emulator exited (status {status}) while waiting for {matcher.awaiting()}")
+            if status != 0:
+                fail(f"the emulator exited with status {status}")
+            problem = check_transcript(scenario, lines)
+            if problem:
+                fail(problem)
+            return Result(lines, log, status)
+        finally:
+            if child.isalive():
+                child.terminate(force=True)

@@ -1,0 +1,101 @@
+"""What the invoke tasks do, one function each; tasks.py only parses options.
+Every step that needs a tool checks for it first and names the package."""
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from . import BUILD, ROOT, HarnessError, console
+from .build import Build
+from .deps import ensure_packages, require_program
+from .scenario import Scenario, load_scenario, load_scenarios
+from .target import Target, load_target, shell_quote, target_names
+from .toolchain import find_toolchain, preferred_packages
+
+LOG_DIR = BUILD / "logs"
+DEBUG_PACKAGES = ["gdb-multiarch"]
+
+
+def all_targets() -> list[Target]:
+    return [load_target(n) for n in target_names()]
+
+
+def system_packages(target: Target) -> list[str]:
+    return target.packages + preferred_packages(target.arch)
+
+
+def ensure_tools(target: Target, echo=print) -> None:
+    """Install what `target` needs (as root), then insist it is there."""
+    try:
+        find_toolchain(target.arch)
+        have_toolchain = True
+    except HarnessError:
+        have_toolchain = False
+    needed = target.packages + ([] if have_toolchain else preferred_packages(target.arch))
+    ensure_packages(needed, echo)
+    find_toolchain(target.arch)
+    require_program(target.emulator["binary"], ", ".join(target.packages))
+
+
+def setup(echo=print) -> None:
+    packages = sorted({p for t in all_targets() for p in system_packages(t)} | set(DEBUG_PACKAGES))
+    ensure_packages(packages, echo)
+    echo(f"system packages present: {' '.join(packages)}")
+
+
+def build(target: Target, scenarios: list[Scenario] | None = None, echo=True) -> Build:
+    ensure_tools(target)
+    b = Build(target)
+    b.run(scenarios if scenarios is not None else list(load_scenarios(target.arch).values()),
+          echo=echo)
+    return b
+
+
+def log_path(target: Target, scenario: Scenario) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return LOG_DIR / f"{stamp}-{target.name}-{scenario.name}.log"
+
+
+def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
+         quiet_build=False) -> console.Result:
+    """Build and boot one scenario, checking the console as it runs."""
+    target = load_target(target_name or "arm64")
+    scenario = load_scenario(guest or target.default_guest, target.arch)
+    b = build(target, [scenario], echo=not quiet_build)
+    argv = target.command(b.image(scenario.name), icount=icount)
+    if echo:
+        print(f"$ {shell_quote(argv)}", flush=True)
+    return console.run(argv, scenario, log_path(target, scenario), echo=echo, cwd=ROOT)
+
+
+def listing() -> str:
+    out = []
+    for t in all_targets():
+        out.append(f"target {t.name}: {t.description}")
+        for s in load_scenarios(t.arch).values():
+            default = " (default)" if s.name == t.default_guest else ""
+            vms = ", ".join(f"{vm}={g}" for vm, g in s.vms.items())
+            out.append(f"  --guest {s.name:<14} {s.description}{default}  [{vms}]")
+    return "\n".join(out)
+
+
+def debug(target_name: str, guest: str, port: int = 1234) -> None:
+    target = load_target(target_name)
+    scenario = load_scenario(guest or target.default_guest, target.arch)
+    ensure_packages(DEBUG_PACKAGES)
+    gdb = require_program("gdb-multiarch", "gdb-multiarch")
+    b = build(target, [scenario])
+    image = b.image(scenario.name)
+    argv = target.command(image, gdb_port=port)
+    print(f"$ {shell_quote(argv)}")
+    qemu = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL)
+    try:
+        subprocess.run([gdb, "-q", str(image), "-ex", f"target remote 127.0.0.1:{port}",
+                        "-ex", "echo The CPU is halted at reset: 'break hv_main', then 'continue'.\\n"])
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+def clean() -> None:
+    shutil.rmtree(BUILD, ignore_errors=True)

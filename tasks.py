@@ -1,0 +1,94 @@
+"""The lab's commands: `invoke --list` shows them, `invoke TASK --help`
+explains one. (`./lab TASK` runs the same thing inside the project's venv.)
+The work is done in harness/; this file only parses options."""
+import subprocess
+import sys
+
+from invoke import Exit, task
+
+from harness import HarnessError, ROOT
+
+
+def _run(fn, *args, **kwargs):
+    """Run a harness step; a HarnessError becomes a clean message and exit 1."""
+    try:
+        return fn(*args, **kwargs)
+    except HarnessError as e:
+        raise Exit(f"error: {e}", code=1)
+
+
+@task
+def setup(c):
+    """Install the system packages every target needs (apt-get as root, else
+    print the command)."""
+    from harness import lab
+    _run(lab.setup)
+
+
+@task(help={"target": "target name (see `invoke list`); default: all targets"})
+def build(c, target=None):
+    """Build the hypervisor and every scenario image for a target."""
+    from harness import lab
+    from harness.target import load_target, target_names
+    for name in [target] if target else _run(target_names):
+        _run(lab.build, _run(load_target, name))
+
+
+@task(help={"target": "target name, default arm64",
+            "guest": "scenario to boot, default: the target's demo (see `invoke list`)"})
+def boot(c, target=None, guest=None):
+    """Build and boot one scenario, streaming the serial console; exits 0 only
+    if every expected line was seen and the guests powered off."""
+    from harness import lab
+    _run(lab.boot, target, guest)
+    print("\nboot: every expected line seen, emulator exited cleanly")
+
+
+@task(help={"target": "only this target", "guest": "only this scenario",
+            "pytest-args": "extra arguments for pytest, quoted"})
+def test(c, target=None, guest=None, pytest_args=""):
+    """Run the test suite (harness unit tests and every scenario on every target)."""
+    cmd = [sys.executable, "-m", "pytest"]
+    if target:
+        cmd.append(f"--target={target}")
+    if guest:
+        cmd.append(f"--guest={guest}")
+    cmd += pytest_args.split()
+    r = subprocess.run(cmd, cwd=ROOT)
+    if r.returncode:
+        raise Exit(code=r.returncode)
+
+
+@task(help={"target": "only this target (default: all, side by side)"})
+def bench(c, target=None):
+    """Measure exit costs in instructions (QEMU -icount) and the clean build
+    time; write build/bench/TARGET.json."""
+    from harness import bench as b
+    from harness.target import target_names
+    reports = [_run(b.run_target, name) for name in ([target] if target else target_names())]
+    print(b.table(reports))
+    for r in reports:
+        print(f"wrote build/bench/{r['target']}.json")
+
+
+@task(name="list")
+def list_(c):
+    """Show the targets and the scenarios (guests) each can boot."""
+    from harness import lab
+    print(_run(lab.listing))
+
+
+@task(help={"target": "target name, default arm64", "guest": "scenario, default the demo",
+            "port": "gdb port, default 1234"})
+def debug(c, target="arm64", guest=None, port=1234):
+    """Start the emulator halted with its gdb stub and attach gdb-multiarch
+    with the hypervisor's symbols."""
+    from harness import lab
+    _run(lab.debug, target, guest, int(port))
+
+
+@task
+def clean(c):
+    """Remove build/ (objects, images, logs, bench results)."""
+    from harness import lab
+    lab.clean()

@@ -1,0 +1,59 @@
+"""pytest wiring: --target/--guest select part of the suite, and each target
+is built once per session. A target whose tools are missing is skipped with
+the reason; under CI (CI=true), where setup installs everything, a missing
+tool fails instead, so nothing is skipped unnoticed. A build error always
+fails."""
+import os
+
+import pytest
+
+from harness import HarnessError, lab
+from harness.scenario import load_scenarios
+from harness.target import load_target, target_names
+
+
+def pytest_addoption(parser):
+    parser.addoption("--target", help="only run scenarios of this target")
+    parser.addoption("--guest", help="only run this scenario")
+
+
+def selected_cases(config):
+    targets = [config.getoption("target")] if config.getoption("target") else target_names()
+    guest = config.getoption("guest")
+    return [(name, scenario) for name in targets
+            for scenario in load_scenarios(load_target(name).arch) if guest in (None, scenario)]
+
+
+def pytest_generate_tests(metafunc):
+    if {"target_name", "scenario_name"} <= set(metafunc.fixturenames):
+        cases = selected_cases(metafunc.config)
+        metafunc.parametrize(("target_name", "scenario_name"), cases,
+                             ids=[f"{t}-{s}" for t, s in cases])
+
+
+_state = {}     # target name -> None (built) or (outcome, message)
+
+
+def _prepare(name):
+    target = load_target(name)
+    try:
+        lab.ensure_tools(target)
+    except HarnessError as e:
+        return ("fail" if os.environ.get("CI") else "skip", f"target {name} cannot run here: {e}")
+    try:
+        lab.build(target, echo=False)
+    except HarnessError as e:
+        return ("fail", str(e))
+    return None
+
+
+@pytest.fixture
+def built_target(target_name):
+    """The target, with every scenario image built (once per session)."""
+    if target_name not in _state:
+        _state[target_name] = _prepare(target_name)
+    problem = _state[target_name]
+    if problem:
+        outcome, message = problem
+        (pytest.skip if outcome == "skip" else pytest.fail)(message)
+    return target_name

@@ -1,0 +1,219 @@
+"""Unit tests of the harness itself: target files, template rendering, the
+console matcher and its failure messages, the toolchain error, and the
+benchmark arithmetic. No emulator is needed: a shell script plays one."""
+import os
+import time
+
+import pytest
+
+from harness import HarnessError, bench, console, deps, toolchain
+from harness.scenario import Scenario, parse_scenarios
+from harness.target import load_target, parse_target
+from harness.templates import render
+
+MINIMAL_TARGET = """
+description = "test"
+arch = "arm64"
+default_guest = "hello"
+toolchain = {}
+platform = {}
+guest = {}
+[emulator]
+kind = "qemu"
+binary = "qemu-system-aarch64"
+machine = "virt"
+machine_options = { virtualization = "on", gic-version = "3" }
+cpu = "cortex-a57"
+memory = "512M"
+smp = 1
+accel = "tcg"
+"""
+
+
+# -- target files and templates ---------------------------------------------
+
+def test_target_file_parses_and_renders_a_command_line():
+    t = parse_target("t", MINIMAL_TARGET)
+    argv = t.command("hv.elf")
+    assert argv[0] == "qemu-system-aarch64"
+    assert argv[argv.index("-machine") + 1] == "virt,virtualization=on,gic-version=3"
+    assert argv[argv.index("-cpu") + 1] == "cortex-a57"
+    assert argv[-2:] == ["-kernel", "hv.elf"]
+    assert "-icount" not in argv and "-S" not in argv
+
+
+def test_command_line_options_icount_and_gdb():
+    argv = parse_target("t", MINIMAL_TARGET).command("hv.elf", icount=True, gdb_port=4321)
+    assert argv[argv.index("-icount") + 1] == "shift=0,sleep=off"
+    assert argv[argv.index("-gdb") + 1] == "tcp:127.0.0.1:4321"
+    assert "-S" in argv
+
+
+def test_target_file_missing_keys_are_named():
+    text = MINIMAL_TARGET.replace('cpu = "cortex-a57"\n', "").replace('default_guest = "hello"\n', "")
+    with pytest.raises(HarnessError, match=r"missing default_guest, emulator\.cpu"):
+        parse_target("t", text)
+
+
+def test_target_file_unknown_key_and_bad_toml():
+    with pytest.raises(HarnessError, match="unknown key.*colour"):
+        parse_target("t", 'colour = "blue"\n' + MINIMAL_TARGET)
+    with pytest.raises(HarnessError, match="not valid TOML"):
+        parse_target("t", "arch = ")
+
+
+def test_unknown_target_lists_the_known_ones():
+    with pytest.raises(HarnessError, match="unknown target 'nope'.*arm64"):
+        load_target("nope")
+
+
+def test_config_header_renders_the_memory_map_in_hex():
+    t = load_target("arm64")
+    text = render("config.h.j2", target=t, platform=t.platform, guest=t.guest)
+    assert "#define GUEST_RAM_SIZE\t\t0x200000ULL" in text
+    assert "#define PLATFORM_GICD_BASE\t0x8000000ULL" in text
+
+
+def test_template_with_a_missing_value_is_an_error():
+    with pytest.raises(Exception, match="has no attribute .max_vms."):
+        render("config.h.j2", target=load_target("arm64"), platform={}, guest={})
+
+
+# -- scenarios --------------------------------------------------------------
+
+def test_scenario_naming_an_unknown_vm_is_rejected():
+    with pytest.raises(HarnessError, match="names no such VM: pong"):
+        parse_scenarios('[s]\nvms = { ping = "hello" }\nexpect.pong = ["x"]\n')
+
+
+def test_scenario_with_a_bad_regex_is_rejected():
+    with pytest.raises(HarnessError, match="bad pattern"):
+        parse_scenarios('[s]\nvms = { a = "hello" }\nexpect.a = ["re:("]\n')
+
+
+def scenario(**kw):
+    base = dict(name="demo", description="", vms={"a": "hello"}, expect={"a": ["one", "two"]},
+                forbid=["FAIL:"], timeout=5)
+    base.update(kw)
+    return Scenario(**base)
+
+
+# -- the console matcher ----------------------------------------------------
+
+def test_matcher_follows_each_stream_in_order():
+    m = console.Matcher(scenario(expect={"a": ["one", "two"], "hv": ["re:done \\d"]}))
+    for line in ["[a] two", "[a] one", "hv: done 7", "[b] two", "[a] two"]:
+        assert m.feed(line) is None
+    assert m.done()
+
+
+def test_matcher_reports_forbidden_lines_and_what_it_awaits():
+    m = console.Matcher(scenario())
+    assert m.feed("[a] one") is None
+    assert m.feed("[a] FAIL: something") == "FAIL:"
+    assert m.awaiting() == "[a] 'two' (1 of 2 seen)"
+
+
+def fake_emulator(script: str) -> list[str]:
+    return ["sh", "-c", script]
+
+
+def test_console_failure_names_the_pattern_the_tail_and_the_log(tmp_path):
+    log = tmp_path / "run.log"
+    with pytest.raises(console.ConsoleFailure) as e:
+        console.run(fake_emulator("for i in $(seq 1 50); do echo line $i; done; echo '[a] one'"),
+                    scenario(), log)
+    msg = str(e.value)
+    assert "the emulator exited (status 0) while waiting for [a] 'two' (1 of 2 seen)" in msg
+    assert "last 40 console lines" in msg and "line 50" in msg and "line 10\n" not in msg
+    assert f"full log: {log}" in msg
+    assert "line 50" in log.read_text()
+
+
+def test_console_timeout_kills_the_emulator(tmp_path):
+    pidfile = tmp_path / "pid"
+    start = time.monotonic()
+    with pytest.raises(console.ConsoleFailure, match=r"timed out after 1 s waiting for \[a\] 'one'"):
+        console.run(fake_emulator(f"echo $$ > {pidfile}; echo booting; exec sleep 60"),
+                    scenario(timeout=1), tmp_path / "run.log")
+    assert time.monotonic() - start < 10
+    pid = int(pidfile.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_console_forbidden_line_fails_at_once(tmp_path):
+    with pytest.raises(console.ConsoleFailure, match="forbidden line 'FAIL:'"):
+        console.run(fake_emulator("echo '[a] one'; echo '[a] FAIL: x'; echo '[a] two'"),
+                    scenario(), tmp_path / "run.log")
+
+
+def test_console_nonzero_exit_status_fails(tmp_path):
+    with pytest.raises(console.ConsoleFailure, match="exited with status 3"):
+        console.run(fake_emulator("echo '[a] one'; echo '[a] two'; exit 3"),
+                    scenario(), tmp_path / "run.log")
+
+
+def test_console_passes_a_complete_run(tmp_path):
+    result = console.run(fake_emulator("echo '[a] one'; echo '[a] two'"), scenario(),
+                         tmp_path / "run.log")
+    assert result.lines == ["[a] one", "[a] two"] and result.exit_status == 0
+
+
+STATS = ["hv: exit statistics",
+         "hv:   vm     hypercall  mmio  timer  total",
+         "hv:   ping           1    10      2     13",
+         "hv:   pong           1    10      9     20"]
+
+
+def test_exit_statistics_and_minimum_counts():
+    assert console.exit_statistics(STATS)["pong"]["timer"] == 9
+    s = scenario(vms={"ping": "x", "pong": "x"}, expect={}, min_exits={"ping": {"timer": 5}})
+    assert console.check_transcript(s, STATS) == "vm 'ping' made 2 'timer' exits, expected at least 5"
+
+
+def test_interleaving_check_catches_run_to_completion():
+    s = scenario(vms={"p": "x", "q": "x"}, expect={}, interleaved=["p", "q"])
+    serial = ["[p] 1", "[p] 2", "[q] 1", "[q] 2"]
+    assert "alternated only 1 time" in console.check_transcript(s, serial)
+    assert console.check_transcript(s, ["[p] 1", "[q] 1", "[p] 2", "[q] 2"]) is None
+
+
+# -- tools ------------------------------------------------------------------
+
+def test_missing_toolchain_names_the_package():
+    with pytest.raises(HarnessError) as e:
+        toolchain.find_toolchain("arm64", which=lambda program: None)
+    assert "no arm64 cross compiler found: install gcc-aarch64-linux-gnu" in str(e.value)
+
+
+def test_clang_is_the_fallback_toolchain():
+    have = {"clang", "ld.lld", "llvm-objcopy"}
+    tc = toolchain.find_toolchain("arm64", which=lambda p: f"/usr/bin/{p}" if p in have else None)
+    assert tc.cc == ["/usr/bin/clang", "--target=aarch64-none-elf"]
+
+
+def test_missing_packages_without_root_prints_the_command(monkeypatch):
+    monkeypatch.setattr(deps, "missing_packages", lambda pkgs: ["qemu-system-arm"])
+    monkeypatch.setattr(deps.os, "geteuid", lambda: 1000)
+    with pytest.raises(HarnessError, match="run `sudo apt-get update && sudo apt-get install -y "
+                                           "--no-install-recommends qemu-system-arm`"):
+        deps.ensure_packages(["qemu-system-arm"])
+
+
+# -- benchmark arithmetic ---------------------------------------------------
+
+def test_bench_converts_ticks_to_instructions_minus_the_loop():
+    lines = ["[bench] BENCH: boot_to_guest ticks=625 iterations=1 freq=62500000",
+             "[bench] BENCH: hypercall_roundtrip ticks=100000 iterations=10000 freq=62500000",
+             "[bench] BENCH: mmio_roundtrip ticks=150000 iterations=10000 freq=62500000",
+             "[bench] BENCH: empty_loop ticks=10000 iterations=10000 freq=62500000"]
+    m = bench.guest_metrics(bench.parse_bench_lines(lines))
+    assert m["boot_to_guest"] == {"value": 10000, "unit": "instructions"}
+    assert m["hypercall_roundtrip"]["value"] == 144.0     # (100000-10000)/10000 ticks * 16 ns
+    assert m["mmio_roundtrip"]["value"] == 224.0
+
+
+def test_bench_missing_lines_is_an_error():
+    with pytest.raises(HarnessError, match="did not report"):
+        bench.guest_metrics({})
