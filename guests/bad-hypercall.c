@@ -11,8 +11,8 @@ int main(void)
 {
 	check(hypercall(999, 0, 0, 0) == HC_ERR_UNKNOWN, "unknown number 999 -> HC_ERR_UNKNOWN");
 	check(hypercall(~0ULL, 1, 2, 3) == HC_ERR_UNKNOWN, "number -1 -> HC_ERR_UNKNOWN");
-	check(hypercall(HC_PUTS, 0, 16, 0) == HC_ERR_INVAL,
-	      "HC_PUTS from address 0 (not guest RAM) -> HC_ERR_INVAL");
+	check(hypercall(HC_PUTS, RAM_END + PAGE_SIZE, 16, 0) == HC_ERR_INVAL,
+	      "HC_PUTS from an address outside guest RAM -> HC_ERR_INVAL");
 	check(hypercall(HC_PUTS, RAM_END - 4, 8, 0) == HC_ERR_INVAL,
 	      "HC_PUTS running past the end of RAM -> HC_ERR_INVAL");
 	check(hypercall(HC_PUTS, GUEST_RAM_BASE, ~0ULL, 0) == HC_ERR_INVAL,

@@ -1,41 +1,39 @@
 /* bench: the cost of one exit, measured by the guest itself. Each line
  * "BENCH: name ticks=T iterations=N freq=F" is read by `invoke bench`, which
- * turns counter ticks into instructions (QEMU -icount shift=0: one
- * instruction per virtual nanosecond). */
+ * turns counter ticks into instructions (see docs/bench.md). */
 #include "guest.h"
+#include "config.h"
 
 #define ITERATIONS	10000
+#define DEMO_ID		(GUEST_DEMO_BASE + 0x00)
 
-static void report(const char *name, u64 start, u64 end)
+static void report(const char *name, u64 ticks, unsigned iterations)
 {
-	printf("BENCH: %s ticks=%lu iterations=%u freq=%lu\n", name, end - start,
-	       ITERATIONS, counter_freq());
+	printf("BENCH: %s ticks=%lu iterations=%u freq=%lu\n", name, ticks, iterations,
+	       counter_freq());
 }
+
+/* Run `op` ITERATIONS times and report the counter ticks it took. */
+static void measure(const char *name, void (*op)(void))
+{
+	u64 start = counter_read();
+
+	for (int i = 0; i < ITERATIONS; i++)
+		op();
+	report(name, counter_read() - start, ITERATIONS);
+}
+
+static void null_hypercall(void) { hypercall(HC_VM_ID, 0, 0, 0); }
+static void device_read(void) { (void)mmio_read32(DEMO_ID); }
+static void nothing(void) { __asm__ volatile("" ::: "memory"); }
 
 int main(void)
 {
-	u64 first_output = counter_read();
-	u64 t0, t1;
-
-	printf("BENCH: boot_to_guest ticks=%lu iterations=1 freq=%lu\n", first_output,
-	       counter_freq());
-
-	t0 = counter_read();
-	for (int i = 0; i < ITERATIONS; i++)
-		hypercall(HC_VM_ID, 0, 0, 0);
-	t1 = counter_read();
-	report("hypercall_roundtrip", t0, t1);
-
-	t0 = counter_read();
-	for (int i = 0; i < ITERATIONS; i++)
-		(void)uart_status();
-	t1 = counter_read();
-	report("mmio_roundtrip", t0, t1);
-
-	t0 = counter_read();
-	for (int i = 0; i < ITERATIONS; i++)
-		__asm__ volatile("" ::: "memory");
-	t1 = counter_read();
-	report("empty_loop", t0, t1);
+	report("boot_to_guest", counter_read(), 1);
+	measure("hypercall_roundtrip", null_hypercall);
+	measure("mmio_roundtrip", device_read);
+	for (const struct bench_op *b = arch_bench_ops; b->name; b++)
+		measure(b->name, b->op);
+	measure("empty_loop", nothing);
 	return summary();
 }

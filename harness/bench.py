@@ -1,10 +1,11 @@
 """Benchmarks, measured in instructions rather than seconds.
 
-The bench guest times its own loops with the generic counter while QEMU runs
-with -icount shift=0: every instruction advances virtual time by exactly one
-nanosecond, so counter ticks convert to instructions as
-ticks * 1e9 / CNTFRQ, the same on any host however loaded. Only
-`build_clean` is wall-clock time, and it is reported as such."""
+The bench guest times its own loops with its counter. Under QEMU with
+-icount shift=0 every instruction advances virtual time by exactly one
+nanosecond, so ticks convert to instructions as ticks * 1e9 / frequency;
+under Bochs the TSC advances once per instruction. Either way the numbers
+are the same on any host however loaded. Only `build_clean` is wall-clock
+time, and it is reported as such."""
 import json
 import re
 import shutil
@@ -31,24 +32,27 @@ def parse_bench_lines(lines: list[str]) -> dict[str, dict]:
     return found
 
 
-def instructions(ticks: float, freq: int) -> float:
-    """Counter ticks to instructions under -icount shift=0 (1 insn = 1 ns)."""
-    return ticks * NS_PER_SECOND / freq
+def instructions(ticks: float, freq: int, clock: str) -> float:
+    """Counter ticks to instructions. "icount": QEMU -icount shift=0, one
+    instruction per virtual nanosecond; "instructions": the counter counts
+    instructions itself (Bochs' TSC)."""
+    return ticks * NS_PER_SECOND / freq if clock == "icount" else float(ticks)
 
 
-def guest_metrics(raw: dict[str, dict]) -> dict[str, dict]:
+def guest_metrics(raw: dict[str, dict], clock: str = "icount") -> dict[str, dict]:
     """Per-iteration costs, minus the cost of the loop itself."""
     need = {"boot_to_guest", "hypercall_roundtrip", "mmio_roundtrip", "empty_loop"}
     if not need <= raw.keys():
         raise HarnessError(f"bench guest did not report {', '.join(sorted(need - raw.keys()))}")
     loop = raw["empty_loop"]
-    metrics = {"boot_to_guest": {"value": round(instructions(raw["boot_to_guest"]["ticks"],
-                                                             raw["boot_to_guest"]["freq"])),
+    boot = raw["boot_to_guest"]
+    metrics = {"boot_to_guest": {"value": round(instructions(boot["ticks"], boot["freq"], clock)),
                                  "unit": "instructions"}}
-    for name in ("hypercall_roundtrip", "mmio_roundtrip"):
-        r = raw[name]
+    for name, r in raw.items():
+        if name in ("boot_to_guest", "empty_loop"):
+            continue
         per_iter = (r["ticks"] - loop["ticks"]) / r["iterations"]
-        metrics[name] = {"value": round(instructions(per_iter, r["freq"]), 1),
+        metrics[name] = {"value": round(instructions(per_iter, r["freq"], clock), 1),
                          "unit": "instructions"}
     return metrics
 
@@ -67,7 +71,8 @@ def run_target(name: str) -> dict:
     target = load_target(name)
     ensure_tools(target)
     result = boot(name, "bench", echo=False, icount=True, quiet_build=True)
-    metrics = guest_metrics(parse_bench_lines(result.lines))
+    metrics = guest_metrics(parse_bench_lines(result.lines),
+                            target.emulator.get("bench_clock", "icount"))
     metrics["build_clean"] = {"value": round(clean_build_seconds(target), 2), "unit": "seconds"}
     report = {"target": name, "metrics": metrics}
     BENCH_DIR.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,8 @@ Layout under build/<target>/:
   gen/               config.h, hv.ld, guest.ld
   obj/               hypervisor and guest-library objects
   guests/NAME.bin    each guest program, a flat binary loaded into VM RAM
-  scenarios/NAME/    vmconfig.c, images.S and hv.elf, the bootable image
+  scenarios/NAME/    vmconfig.c, images.S and hv.elf; for a PC target also
+                     hv.elf32 and hv.iso, the GRUB image the BIOS boots
 """
 import os
 import shutil
@@ -51,8 +52,8 @@ class Build:
     # -- what to compile ---------------------------------------------------
     def hv_sources(self) -> list[Path]:
         arch_dir = ROOT / f"arch_{self.arch}"
-        return sorted((ROOT / "hv").glob("*.c")) + sorted(arch_dir.glob("*.c")) + \
-            sorted(arch_dir.glob("*.S"))
+        return sorted((ROOT / "hv").glob("*.c")) + sorted(arch_dir.rglob("*.c")) + \
+            sorted(arch_dir.rglob("*.S"))
 
     def guest_lib_sources(self) -> list[Path]:
         return sorted((ROOT / "guests" / "lib").glob("*.c")) + \
@@ -66,8 +67,17 @@ class Build:
         raise HarnessError(f"no guest program '{guest}': expected guests/{self.arch}/{guest}.c "
                            f"or guests/{guest}.c")
 
-    def image(self, scenario: str) -> Path:
+    @property
+    def image_kind(self) -> str:
+        """"elf": the emulator loads hv.elf itself; "iso": a PC BIOS boots
+        GRUB from a CD image, and GRUB loads the hypervisor (Multiboot)."""
+        return self.target.toolchain.get("image", "elf")
+
+    def elf(self, scenario: str) -> Path:
         return self.dir / "scenarios" / scenario / "hv.elf"
+
+    def image(self, scenario: str) -> Path:
+        return self.elf(scenario).with_suffix(".iso" if self.image_kind == "iso" else ".elf")
 
     def guest_binary(self, guest: str) -> Path:
         return self.dir / "guests" / f"{guest}.bin"
@@ -85,6 +95,8 @@ class Build:
             out = self.dir / "scenarios" / s.name
             write_if_changed(out / "vmconfig.c", render("vmconfig.c.j2", scenario=s, vms=vms))
             write_if_changed(out / "images.S", render("images.S.j2", scenario=s, vms=vms))
+            if self.image_kind == "iso":
+                write_if_changed(out / "grub.cfg", render(f"{self.arch}/grub.cfg.j2", scenario=s))
 
     # -- build.ninja --------------------------------------------------------
     def ninja_text(self, scenarios: list[Scenario]) -> str:
@@ -106,7 +118,17 @@ class Build:
              "--build-id=none -T $script -o $out $in",
              "  description = LD $out", "",
              "rule flat", "  command = $objcopy -O binary $in $out",
-             "  description = BIN $out", ""]
+             "  description = BIN $out", "",
+             # Multiboot v1 loaders want ELF32; the 64-bit code inside is unchanged.
+             "rule elf32", "  command = $objcopy -O elf32-i386 $in $out",
+             "  description = ELF32 $out", "",
+             # Only the GRUB modules this boot needs: the ISO stays under 1 MiB.
+             "rule iso", "  command = rm -rf $out.root && mkdir -p $out.root/boot/grub && "
+             "cp $elf32 $out.root/boot/hv.elf32 && cp $cfg $out.root/boot/grub/grub.cfg && "
+             "grub-mkrescue --install-modules='normal multiboot boot configfile' "
+             "--locales= --fonts= --themes= -o $out $out.root > $out.log 2>&1 "
+             "|| { cat $out.log; exit 1; }",
+             "  description = ISO $out", ""]
 
         def compile_(src: Path, obj_dir: Path, inc: str, implicit: list[str] = ()) -> str:
             obj = obj_dir / (rel(src).replace("/", "_") + ".o")
@@ -131,8 +153,14 @@ class Build:
             bins = [rel(self.guest_binary(g)) for g in s.vms.values()]
             objs = [compile_(out / "vmconfig.c", out, "hv_inc"),
                     compile_(out / "images.S", out, "hv_inc", bins)]
-            w.append(f"build {rel(self.image(s.name))}: link {' '.join(hv_objs + objs)} | {hv_ld}\n"
+            elf = rel(self.elf(s.name))
+            w.append(f"build {elf}: link {' '.join(hv_objs + objs)} | {hv_ld}\n"
                      f"  script = {hv_ld}")
+            if self.image_kind == "iso":
+                elf32, cfg = rel(out / "hv.elf32"), rel(out / "grub.cfg")
+                w.append(f"build {elf32}: elf32 {elf}")
+                w.append(f"build {rel(self.image(s.name))}: iso | {elf32} {cfg}\n"
+                         f"  elf32 = {elf32}\n  cfg = {cfg}")
         return "\n".join(w) + "\n"
 
     def configure(self, scenarios: list[Scenario]) -> Path:

@@ -8,6 +8,7 @@ any line fails the run at once. The run passes when every stream is complete
 and the emulator has exited by itself with status 0. Whatever happens, the
 emulator is killed before run() returns, and the whole console is kept in
 a log file."""
+import os
 import re
 import sys
 import time
@@ -18,6 +19,7 @@ import pexpect
 
 from . import HarnessError
 from .scenario import Scenario, compile_pattern
+from .target import Launch
 
 LINE_PREFIX = re.compile(r"^\[(?P<vm>[^\]]+)\] (?P<text>.*)$")
 HV_PREFIX = "hv: "
@@ -28,10 +30,10 @@ EXIT_GRACE = 10          # seconds the emulator may take to exit after the last 
 class ConsoleFailure(HarnessError):
     """A run that did not show what the scenario expects."""
 
-    def __init__(self, reason: str, lines: list[str], log: Path | None):
+    def __init__(self, reason: str, lines: list[str], log: Path | None, extra: str = ""):
         tail = "\n".join("    " + line for line in lines[-TAIL_LINES:]) or "    (no output)"
         super().__init__(f"{reason}\n  last {min(len(lines), TAIL_LINES)} console lines:\n"
-                         f"{tail}\n  full log: {log}")
+                         f"{tail}\n  full log: {log}{extra}")
         self.reason = reason
 
 
@@ -138,36 +140,97 @@ class _Tee:
         self.log.flush()
 
 
-def run(argv: list[str], scenario: Scenario, log: Path, echo: bool = False,
+class _PtyLines:
+    """Console lines from the emulator's own output (QEMU -serial stdio)."""
+
+    def __init__(self, child, logfile, echo):
+        self.child = child
+        child.logfile_read = _Tee(logfile, echo)
+
+    def next(self, timeout: float) -> tuple[str, str | None]:
+        i = self.child.expect(["\r?\n", pexpect.EOF, pexpect.TIMEOUT], timeout=max(timeout, 0))
+        if i == 0:
+            return "line", self.child.before.rstrip("\r")
+        if i == 1:
+            rest = self.child.before.rstrip()
+            return ("line", rest) if rest else ("eof", None)
+        return "timeout", None
+
+
+class _FileLines:
+    """Console lines from a file the emulator writes (Bochs' COM1). The
+    emulator's own screen output is drained and dropped meanwhile."""
+    POLL = 0.05
+
+    def __init__(self, child, path: Path, logfile, echo):
+        self.child, self.path, self.tee = child, path, _Tee(logfile, echo)
+        self.offset, self.pending, self.ready = 0, "", []
+
+    def _read_file(self) -> None:
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        self.offset += len(data)
+        text = data.decode("utf-8", "replace")
+        self.tee.write(text.replace("\r", ""))
+        *complete, self.pending = (self.pending + text).split("\n")
+        self.ready += [line.rstrip("\r") for line in complete]
+
+    def next(self, timeout: float) -> tuple[str, str | None]:
+        end = time.monotonic() + timeout
+        while True:
+            if self.ready:
+                return "line", self.ready.pop(0)
+            alive = self.child.isalive()
+            try:
+                self.child.read_nonblocking(65536, timeout=self.POLL)
+            except (pexpect.TIMEOUT, pexpect.EOF):
+                pass
+            self._read_file()
+            if self.ready:
+                continue
+            if not alive:
+                if self.pending:
+                    line, self.pending = self.pending, ""
+                    return "line", line.rstrip("\r")
+                return "eof", None
+            if time.monotonic() >= end:
+                return "timeout", None
+
+
+def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
         cwd: Path | None = None) -> Result:
-    """Boot `argv`, check its console against `scenario`; raise ConsoleFailure."""
+    """Boot `launch.argv`, check its console against `scenario`; raise
+    ConsoleFailure on any mismatch. The emulator never outlives this call."""
     log.parent.mkdir(parents=True, exist_ok=True)
     matcher, lines = Matcher(scenario), []
     deadline = time.monotonic() + scenario.timeout
     with open(log, "w", encoding="utf-8") as logfile:
-        logfile.write("$ " + " ".join(argv) + "\n")
-        child = pexpect.spawn(argv[0], argv[1:], cwd=cwd, encoding="utf-8",
-                              codec_errors="replace", timeout=None, echo=False)
-        child.logfile_read = _Tee(logfile, echo)
+        logfile.write("$ " + " ".join(launch.argv) + "\n")
+        env = dict(os.environ, **launch.env)
+        child = pexpect.spawn(launch.argv[0], launch.argv[1:], cwd=cwd, env=env,
+                              encoding="utf-8", codec_errors="replace", timeout=None, echo=False)
+        source = (_FileLines(child, launch.serial_file, logfile, echo) if launch.serial_file
+                  else _PtyLines(child, logfile, echo))
+        extra = f"\n  emulator log: {launch.emulator_log}" if launch.emulator_log else ""
 
         def fail(reason: str):
-            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log)
+            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra)
 
         try:
             while True:
                 remaining = deadline - time.monotonic()
                 if matcher.done():
                     remaining = min(remaining, EXIT_GRACE)
-                i = child.expect(["\r?\n", pexpect.EOF, pexpect.TIMEOUT], timeout=max(remaining, 0))
-                if i == 0:
-                    line = child.before.rstrip("\r")
+                what, line = source.next(remaining)
+                if what == "line":
                     lines.append(line)
                     bad = matcher.feed(line)
                     if bad:
                         fail(f"forbidden line {bad!r} appeared: {line!r}")
-                elif i == 1:
-                    if child.before.strip():
-                        lines.append(child.before.rstrip())
+                elif what == "eof":
                     break
                 elif matcher.done():
                     fail(f"all expected lines seen, but the emulator did not exit within "
@@ -178,8 +241,8 @@ def run(argv: list[str], scenario: Scenario, log: Path, echo: bool = False,
             status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
             if not matcher.done():
                 fail(f"the emulator exited (status {status}) while waiting for {matcher.awaiting()}")
-            if status != 0:
-                fail(f"the emulator exited with status {status}")
+            if status != launch.exit_status:
+                fail(f"the emulator exited with status {status}, expected {launch.exit_status}")
             problem = check_transcript(scenario, lines)
             if problem:
                 fail(problem)

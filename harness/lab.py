@@ -62,10 +62,11 @@ def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
     target = load_target(target_name or "arm64")
     scenario = load_scenario(guest or target.default_guest, target.arch)
     b = build(target, [scenario], echo=not quiet_build)
-    argv = target.command(b.image(scenario.name), icount=icount)
+    log = log_path(target, scenario)
+    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount)
     if echo:
-        print(f"$ {shell_quote(argv)}", flush=True)
-    return console.run(argv, scenario, log_path(target, scenario), echo=echo, cwd=ROOT)
+        print(f"$ {shell_quote(launch.argv)}", flush=True)
+    return console.run(launch, scenario, log, echo=echo, cwd=ROOT)
 
 
 def listing() -> str:

@@ -11,7 +11,8 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
-KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "arches", "timeout"}
+KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "arches", "timeout",
+        "on"}
 
 
 @dataclass
@@ -30,13 +31,27 @@ class Scenario:
         return self.arches is None or arch in self.arches
 
 
-def parse_scenarios(text: str, where: str = "scenarios") -> dict[str, Scenario]:
+def for_arch(spec: dict, arch: str | None) -> dict:
+    """The scenario as it applies to `arch`: [NAME.on.ARCH] adds to (or
+    replaces) the expectations, e.g. the text of an architecture's report."""
+    spec = dict(spec)
+    override = spec.pop("on", {}).get(arch, {})
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(spec.get(key), dict):
+            spec[key] = {**spec[key], **value}
+        else:
+            spec[key] = value
+    return spec
+
+
+def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None) -> dict[str, Scenario]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise HarnessError(f"{where}: not valid TOML: {e}") from None
     scenarios = {}
     for name, spec in data.items():
+        spec = for_arch(spec, arch)
         unknown = sorted(set(spec) - KEYS)
         if unknown:
             raise HarnessError(f"{where}: scenario '{name}': unknown key(s) {', '.join(unknown)}")
@@ -54,7 +69,7 @@ def parse_scenarios(text: str, where: str = "scenarios") -> dict[str, Scenario]:
 
 
 def load_scenarios(arch: str | None = None) -> dict[str, Scenario]:
-    all_ = parse_scenarios(SCENARIO_FILE.read_text(), str(SCENARIO_FILE.relative_to(ROOT)))
+    all_ = parse_scenarios(SCENARIO_FILE.read_text(), str(SCENARIO_FILE.relative_to(ROOT)), arch)
     return {n: s for n, s in all_.items() if arch is None or s.runs_on(arch)}
 
 

@@ -31,10 +31,36 @@ class Target:
         return self.emulator.get("packages", [])
 
     def command(self, image: Path, icount: bool = False, gdb_port: int | None = None) -> list[str]:
-        """The emulator's argv for booting `image`."""
-        text = render(f"{self.emulator['kind']}.cmdline.j2", emulator=self.emulator,
+        """QEMU's argv for booting `image`."""
+        text = render("qemu.cmdline.j2", emulator=self.emulator,
                       image=str(image), icount=icount, gdb_port=gdb_port)
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def launch(self, image: Path, run_dir: Path, icount: bool = False) -> "Launch":
+        """How to boot `image`: QEMU's serial console is its standard
+        output; Bochs writes COM1 to a file and wants a config file."""
+        if self.emulator["kind"] == "qemu":
+            return Launch(self.command(image, icount=icount))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        serial, log = run_dir / "serial.log", run_dir / "bochs.log"
+        serial.unlink(missing_ok=True)
+        (run_dir / "bochsrc").write_text(render(
+            "bochsrc.j2", target=self, emulator=self.emulator, iso=image.resolve(),
+            serial_log=serial.resolve(), emulator_log=log.resolve()))
+        (run_dir / "bochs.rc").write_text("continue\nquit\n")   # its debugger would stop first
+        argv = [self.emulator["binary"], "-q", "-f", str(run_dir / "bochsrc"),
+                "-rc", str(run_dir / "bochs.rc")]
+        return Launch(argv, serial_file=serial, emulator_log=log, env={"TERM": "xterm"},
+                      exit_status=self.emulator.get("exit_status", 0))
+
+
+@dataclass
+class Launch:
+    argv: list[str]
+    serial_file: Path | None = None     # where the console goes, if not to stdout
+    emulator_log: Path | None = None
+    env: dict = field(default_factory=dict)
+    exit_status: int = 0                # what a clean power-off exits with
 
 
 REQUIRED = ("description", "arch", "default_guest", "emulator", "toolchain", "platform", "guest")

@@ -1,5 +1,5 @@
-"""Finding a cross compiler for a target architecture: a GCC cross
-toolchain from Debian's packages, or clang with lld. The first one found
+"""Finding a compiler for a target architecture: GCC (a cross GCC from
+Debian's packages for arm64, the host's own for x86_64), or clang with lld. The first one found
 is used; when none is, the error names the package to install."""
 import shutil
 from dataclasses import dataclass
@@ -39,6 +39,12 @@ CANDIDATES = {
                   ld_flags=("--no-warn-rwx-segments",)),    # one flat segment is the point
         Candidate(["clang", "lld", "llvm"], "clang", "ld.lld", "llvm-objcopy",
                   ("--target=aarch64-none-elf",)),
+    ],
+    "x86_64": [
+        Candidate(["gcc", "binutils"], "gcc", "ld", "objcopy",
+                  ld_flags=("--no-warn-rwx-segments", "-z", "max-page-size=0x1000", "-z", "noexecstack")),
+        Candidate(["clang", "lld", "llvm"], "clang", "ld.lld", "llvm-objcopy",
+                  ("--target=x86_64-none-elf",), ("-z", "max-page-size=0x1000")),
     ],
 }
 

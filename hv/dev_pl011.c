@@ -9,18 +9,17 @@
 #define UARTFR_RXFE	BIT(4)	/* receive FIFO empty */
 #define UARTFR_TXFE	BIT(7)	/* transmit FIFO empty */
 
-static u64 pl011_read(struct vm *vm, u64 offset, u8 size)
+static u64 pl011_read(struct vm *vm, struct device *dev, u64 offset, u8 size)
 {
-	(void)vm;
-	(void)size;
+	(void)vm, (void)dev, (void)size;
 	if (offset == UARTFR)
 		return UARTFR_TXFE | UARTFR_RXFE;
 	return 0;	/* other registers read as zero */
 }
 
-static void pl011_write(struct vm *vm, u64 offset, u8 size, u64 value)
+static void pl011_write(struct vm *vm, struct device *dev, u64 offset, u8 size, u64 value)
 {
-	(void)size;
+	(void)dev, (void)size;
 	if (offset == UARTDR)
 		vconsole_putc(vm, (char)value);
 	/* control registers are accepted and ignored */

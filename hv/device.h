@@ -4,20 +4,30 @@
 #include "types.h"
 
 struct vm;
+struct device;
 
 enum bus_space { BUS_MMIO, BUS_PIO };
 
 struct device_ops {
-	u64 (*read)(struct vm *vm, u64 offset, u8 size);
-	void (*write)(struct vm *vm, u64 offset, u8 size, u64 value);
+	u64 (*read)(struct vm *vm, struct device *dev, u64 offset, u8 size);
+	void (*write)(struct vm *vm, struct device *dev, u64 offset, u8 size, u64 value);
 };
+
+#define DEVICE_STATE_WORDS	4
 
 struct device {
 	const char *name;
 	enum bus_space space;
 	u64 base, size;
 	const struct device_ops *ops;
+	u64 state[DEVICE_STATE_WORDS];	/* the model's registers, per VM */
 };
 
 /* The device models this core provides. */
-extern const struct device_ops pl011_ops;
+extern const struct device_ops pl011_ops;	/* Arm PL011 UART (MMIO) */
+extern const struct device_ops uart16550_ops;	/* PC 16550 UART (PIO) */
+extern const struct device_ops poweroff_ops;	/* ACPI-style power-off register */
+extern const struct device_ops demo_ops;	/* the mmio lesson's device */
+
+#define DEMO_DEVICE_ID		0x0de30de3	/* what the demo device's ID reads */
+#define DEMO_DEVICE_SIZE	0x1000

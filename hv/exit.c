@@ -1,6 +1,7 @@
-/* Exit dispatch: the one switch every VM exit of every architecture passes
- * through. The architecture has already decoded its syndrome into a
- * `struct exit`; here it is counted, handled, and the next vCPU chosen. */
+/* Exit dispatch: every VM exit of every architecture passes through here.
+ * The architecture has already decoded its syndrome into a `struct exit`;
+ * here it is counted, handed to the handler for its kind (the table
+ * below), and the next vCPU is chosen. */
 #include "exit.h"
 #include "arch.h"
 #include "console.h"
@@ -11,6 +12,7 @@
 static const char *const kind_names[EXIT_KIND_COUNT] = {
 	[EXIT_HYPERCALL] = "hypercall",
 	[EXIT_MMIO] = "mmio",
+	[EXIT_PIO] = "pio",
 	[EXIT_SYSREG] = "sysreg",
 	[EXIT_HALT] = "halt",
 	[EXIT_FIRMWARE] = "firmware",
@@ -31,19 +33,44 @@ static enum exit_action stop_with_report(struct vcpu *vcpu, struct exit *e, cons
 	return EXIT_STOPPED;
 }
 
-/* A load or store to guest-physical memory with no RAM behind it: either an
- * emulated device, or a guest reaching outside its memory map. */
-static enum exit_action handle_mmio(struct vcpu *vcpu, struct exit *e)
+/* A load or store to guest-physical memory with no RAM behind it, or to an
+ * I/O port: either an emulated device, or a guest reaching outside its map. */
+static enum exit_action handle_device(struct vcpu *vcpu, struct exit *e, enum bus_space space)
 {
-	struct device *d = vm_find_device(vcpu->vm, BUS_MMIO, e->addr);
+	struct vm *vm = vcpu->vm;
+	struct device *d = vm_find_device(vm, space, e->addr);
 
 	if (!d)
-		return stop_with_report(vcpu, e, "access outside its memory map");
+		return stop_with_report(vcpu, e, space == BUS_MMIO ?
+					"access outside its memory map" : "access to an I/O port with no device");
+	if (!e->size)
+		return stop_with_report(vcpu, e, "device access by an instruction the hypervisor cannot decode");
 	if (e->write)
-		d->ops->write(vcpu->vm, e->addr - d->base, e->size, e->value);
+		d->ops->write(vm, d, e->addr - d->base, e->size, e->value);
 	else
-		e->result = d->ops->read(vcpu->vm, e->addr - d->base, e->size);
+		e->result = d->ops->read(vm, d, e->addr - d->base, e->size);
+	if (vm->power_off_requested) {
+		vm_stop(vm, "powered off");
+		return EXIT_STOPPED;
+	}
 	return EXIT_RESUME;
+}
+
+static enum exit_action handle_mmio(struct vcpu *vcpu, struct exit *e)
+{
+	return handle_device(vcpu, e, BUS_MMIO);
+}
+
+static enum exit_action handle_pio(struct vcpu *vcpu, struct exit *e)
+{
+	return handle_device(vcpu, e, BUS_PIO);
+}
+
+static enum exit_action handle_sysreg(struct vcpu *vcpu, struct exit *e)
+{
+	if (arch_sysreg_access(vcpu, e))
+		return EXIT_RESUME;
+	return stop_with_report(vcpu, e, "unhandled system register access");
 }
 
 static enum exit_action handle_firmware(struct vcpu *vcpu, struct exit *e)
@@ -54,32 +81,35 @@ static enum exit_action handle_firmware(struct vcpu *vcpu, struct exit *e)
 	return EXIT_STOPPED;
 }
 
-static enum exit_action dispatch(struct vcpu *vcpu, struct exit *e)
+/* WFI/HLT, or the time slice is over: someone else's turn. */
+static enum exit_action handle_reschedule(struct vcpu *vcpu, struct exit *e)
 {
-	switch (e->kind) {
-	case EXIT_HYPERCALL:
-		return handle_hypercall(vcpu, e);
-	case EXIT_MMIO:
-		return handle_mmio(vcpu, e);
-	case EXIT_SYSREG:
-		if (arch_sysreg_access(vcpu, e))
-			return EXIT_RESUME;
-		return stop_with_report(vcpu, e, "unhandled system register access");
-	case EXIT_HALT:
-	case EXIT_TIMER:
-		return EXIT_RESCHEDULE;
-	case EXIT_FIRMWARE:
-		return handle_firmware(vcpu, e);
-	default:
-		return stop_with_report(vcpu, e, "unhandled trap");
-	}
+	(void)vcpu, (void)e;
+	return EXIT_RESCHEDULE;
 }
+
+static enum exit_action handle_unhandled(struct vcpu *vcpu, struct exit *e)
+{
+	return stop_with_report(vcpu, e, "unhandled trap");
+}
+
+/* The exit table: one handler per kind of exit. */
+static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct exit *) = {
+	[EXIT_HYPERCALL] = handle_hypercall,
+	[EXIT_MMIO] = handle_mmio,
+	[EXIT_PIO] = handle_pio,
+	[EXIT_SYSREG] = handle_sysreg,
+	[EXIT_HALT] = handle_reschedule,
+	[EXIT_FIRMWARE] = handle_firmware,
+	[EXIT_TIMER] = handle_reschedule,
+	[EXIT_UNHANDLED] = handle_unhandled,
+};
 
 struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e)
 {
 	vcpu->vm->exits[e->kind]++;
 
-	enum exit_action action = dispatch(vcpu, e);
+	enum exit_action action = handlers[e->kind](vcpu, e);
 
 	if (action != EXIT_STOPPED)
 		arch_exit_apply(vcpu, e);

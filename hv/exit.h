@@ -6,6 +6,7 @@
 enum exit_kind {
 	EXIT_HYPERCALL,	/* HVC / VMCALL / VMMCALL: args[0] = number, args[1..3] */
 	EXIT_MMIO,	/* a guest load/store hit a region with no RAM behind it */
+	EXIT_PIO,	/* IN/OUT to an I/O port (x86) */
 	EXIT_SYSREG,	/* a trapped system register (MRS/MSR, RDMSR/WRMSR, CPUID) */
 	EXIT_HALT,	/* WFI / HLT: the guest has nothing to do */
 	EXIT_FIRMWARE,	/* SMC: a call to firmware (PSCI) */
@@ -17,11 +18,11 @@ enum exit_kind {
 struct exit {
 	enum exit_kind kind;
 	u64 args[4];	/* HYPERCALL, FIRMWARE: the guest's argument registers */
-	u64 addr;	/* MMIO: guest-physical address; SYSREG: encoding */
-	u8 size;	/* MMIO: access size in bytes */
-	bool write;	/* MMIO, SYSREG: store (true) or load (false) */
-	u8 reg;		/* MMIO, SYSREG: the guest register read or written */
-	u64 value;	/* MMIO, SYSREG write: the value stored */
+	u64 addr;	/* MMIO: guest-physical address; PIO: port; SYSREG: encoding */
+	u8 size;	/* MMIO, PIO: access size in bytes (0: not decoded) */
+	bool write;	/* MMIO, PIO, SYSREG: store (true) or load (false) */
+	u8 reg;		/* MMIO, PIO, SYSREG: the guest register read or written */
+	u64 value;	/* ... and for a store, the value stored */
 	u64 result;	/* filled in by the handler: returned to the guest */
 	u8 insn_len;	/* bytes to step the guest PC past the instruction */
 	u64 syndrome;	/* the raw architectural syndrome, for reports */

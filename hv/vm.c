@@ -49,9 +49,9 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		.size = GUEST_RAM_SIZE,
 		.host = mm_alloc(GUEST_RAM_SIZE, GUEST_RAM_ALIGN),
 	};
-	if (image_size > GUEST_RAM_SIZE)
+	if (image_size > GUEST_RAM_SIZE - GUEST_IMAGE_OFFSET)
 		panic("vm %s: image (%lu bytes) larger than its RAM", vm->name, image_size);
-	memcpy(vm->ram.host, cfg->image, image_size);
+	memcpy(vm->ram.host + GUEST_IMAGE_OFFSET, cfg->image, image_size);
 
 	arch_vm_init(vm);
 	arch_map(vm, vm->ram.gpa, (u64)vm->ram.host, vm->ram.size);
@@ -59,7 +59,7 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 
 	vm->vcpu.vm = vm;
 	vm->vcpu.runnable = true;
-	arch_vcpu_init(&vm->vcpu, GUEST_RAM_BASE);
+	arch_vcpu_init(&vm->vcpu, GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
 	printf("hv: vm %u '%s': %lu KiB RAM at gpa 0x%lx (host 0x%lx), image %lu bytes\n",
 	       id, vm->name, vm->ram.size / KiB, vm->ram.gpa, (u64)vm->ram.host, image_size);
 }

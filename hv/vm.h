@@ -33,6 +33,7 @@ struct vm {
 	u64 exits[EXIT_KIND_COUNT];
 	char line[VM_LINE_MAX];		/* console output not yet printed */
 	unsigned line_len;
+	bool power_off_requested;	/* set by a device: stop after this access */
 	bool stopped;
 };
 

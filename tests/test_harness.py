@@ -8,7 +8,7 @@ import pytest
 
 from harness import HarnessError, bench, console, deps, toolchain
 from harness.scenario import Scenario, parse_scenarios
-from harness.target import load_target, parse_target
+from harness.target import Launch, load_target, parse_target
 from harness.templates import render
 
 MINIMAL_TARGET = """
@@ -114,8 +114,8 @@ def test_matcher_reports_forbidden_lines_and_what_it_awaits():
     assert m.awaiting() == "[a] 'two' (1 of 2 seen)"
 
 
-def fake_emulator(script: str) -> list[str]:
-    return ["sh", "-c", script]
+def fake_emulator(script: str, status: int = 0) -> Launch:
+    return Launch(["sh", "-c", script], exit_status=status)
 
 
 def test_console_failure_names_the_pattern_the_tail_and_the_log(tmp_path):
@@ -149,7 +149,7 @@ def test_console_forbidden_line_fails_at_once(tmp_path):
 
 
 def test_console_nonzero_exit_status_fails(tmp_path):
-    with pytest.raises(console.ConsoleFailure, match="exited with status 3"):
+    with pytest.raises(console.ConsoleFailure, match="exited with status 3, expected 0"):
         console.run(fake_emulator("echo '[a] one'; echo '[a] two'; exit 3"),
                     scenario(), tmp_path / "run.log")
 

@@ -35,3 +35,15 @@ u32 uart_status(void);		/* one read of the UART's status register */
 
 /* True when a hypercall left every register but the result one unchanged. */
 bool hypercall_preserves_registers(void);
+
+/* Device registers: one plain load or store each, which the hypervisor
+ * can emulate from the data abort's syndrome (ISV=1). */
+static inline u64 mmio_read64(u64 addr) { return *(volatile u64 *)addr; }
+static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)addr; }
+static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
+static inline void mmio_write64(u64 addr, u64 v) { *(volatile u64 *)addr = v; }
+static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)addr = v; }
+
+/* Exits worth timing on this architecture only (guests/bench.c). */
+struct bench_op { const char *name; void (*op)(void); };
+extern const struct bench_op arch_bench_ops[];

@@ -1,0 +1,40 @@
+/* What differs between Intel VT-x and AMD-V, as one table of functions.
+ * arch_x86_64/ chooses a back end at boot from CPUID (init.c) and calls
+ * only through this table; arch_x86_64/vmx/ and arch_x86_64/svm/ fill it. */
+#pragma once
+#include "types.h"
+
+struct vm;
+struct vcpu;
+struct exit;
+struct x86_boot_state;
+
+/* Guest state that the hardware keeps in the VMCS/VMCB, for reports and for
+ * decoding an instruction at the guest's RIP. */
+struct x86_guest_state {
+	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+};
+
+/* A second-stage table entry format (EPT or NPT). */
+struct stage2_format {
+	u64 table;		/* bits of an entry pointing at the next table */
+	u64 leaf;		/* bits of an entry mapping memory (read/write/exec) */
+	u64 large;		/* the bit making a level-2 entry a 2 MiB page */
+};
+
+struct x86_backend {
+	const char *name;
+	bool (*probe)(void);		/* this CPU can do it; prints why not */
+	void (*enable)(void);		/* VMXON, or EFER.SVME */
+	const struct stage2_format *stage2;
+	void (*vcpu_init)(struct vcpu *vcpu, const struct x86_boot_state *state);
+	void (*load)(struct vcpu *vcpu);	/* make this vCPU's VMCS current */
+	void (*run)(struct vcpu *vcpu, struct exit *e);	/* enter; decode the exit */
+	void (*read_state)(struct vcpu *vcpu, struct x86_guest_state *s);
+	void (*set_rip)(struct vcpu *vcpu, u64 rip);
+	void (*set_timer)(struct vcpu *vcpu, u64 tsc_ticks);	/* 0: no time slice */
+	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */
+};
+
+extern const struct x86_backend vmx_backend;
+extern const struct x86_backend *backend;	/* the one in use */

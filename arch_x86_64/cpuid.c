@@ -1,0 +1,63 @@
+/* CPUID and MSR exits, the same for VT-x and AMD-V. CPUID must always exit
+ * to the hypervisor on Intel (and is intercepted on AMD): the guest sees the
+ * real CPU, minus VMX and SVM (no nesting here), plus the "hypervisor
+ * present" bit and the hypervisor's own leaves at 0x40000000:
+ *   0x40000000  EAX = last hypervisor leaf, EBX:ECX:EDX = "hv-teaching\0"
+ *   0x40000001  EAX = TSC frequency in kHz (guests time themselves with it) */
+#include "arch.h"
+#include "config.h"
+#include "exit.h"
+#include "vm.h"
+#include "x86.h"
+#include "x86_exit.h"
+
+#define HV_LEAF_LAST	0x40000001
+#define HV_LEAF_TSC	0x40000001
+#define HZ_PER_KHZ	1000
+
+static void hypervisor_leaf(u32 leaf, struct cpuid_regs *r)
+{
+	static const char signature[12] = "hv-teaching";	/* 11 chars and a NUL */
+
+	*r = (struct cpuid_regs){ 0 };
+	if (leaf == CPUID_LEAF_HYPERVISOR) {
+		r->eax = HV_LEAF_LAST;
+		memcpy(&r->ebx, signature, 4);
+		memcpy(&r->ecx, signature + 4, 4);
+		memcpy(&r->edx, signature + 8, 4);
+	} else if (leaf == HV_LEAF_TSC) {
+		r->eax = PLATFORM_TSC_HZ / HZ_PER_KHZ;
+	}
+}
+
+static void emulate_cpuid(struct vcpu *vcpu)
+{
+	struct x86_regs *g = &vcpu->arch.regs;
+	u32 leaf = (u32)g->rax, subleaf = (u32)g->rcx;
+	struct cpuid_regs r;
+
+	if (leaf >= CPUID_LEAF_HYPERVISOR && leaf <= CPUID_HYPERVISOR_LAST)
+		hypervisor_leaf(leaf, &r);
+	else
+		r = cpuid(leaf, subleaf);
+	if (leaf == CPUID_LEAF_FEATURES)
+		r.ecx = (r.ecx & ~CPUID_1_ECX_VMX) | CPUID_1_ECX_HYPERVISOR;
+	if (leaf == CPUID_LEAF_EXT_FEATURES)
+		r.ecx &= ~CPUID_80000001_ECX_SVM;
+	g->rax = r.eax, g->rbx = r.ebx, g->rcx = r.ecx, g->rdx = r.edx;
+}
+
+bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e)
+{
+	if (e->addr == X86_SYSREG_CPUID) {
+		emulate_cpuid(vcpu);
+		return true;
+	}
+	return false;	/* MSRs: none emulated yet, the VM is stopped with a report */
+}
+
+bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
+{
+	(void)vcpu, (void)e;
+	return false;	/* x86 guests here have no firmware interface */
+}

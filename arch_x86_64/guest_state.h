@@ -1,0 +1,29 @@
+/* The state every x86 guest starts in, the same under VT-x and AMD-V:
+ * 64-bit mode, paging on with an identity map of the first GiB, flat
+ * segments, interrupts off. Each back end copies it into its VMCS/VMCB. */
+#pragma once
+#include "types.h"
+
+struct vm;
+
+/* A segment register as both VMCS and VMCB want it; `ar` holds descriptor
+ * bits 40-47 and 52-55 (type, S, DPL, P, AVL, L, D/B, G) in bits 0-7, 12-15:
+ * the VMCS access-rights format. */
+struct x86_segment {
+	u16 selector;
+	u64 base;
+	u32 limit;
+	u32 ar;
+};
+
+struct x86_boot_state {
+	u64 rip, rsp, rflags;
+	u64 cr0, cr3, cr4, efer;
+	u64 gdt_base;
+	u16 gdt_limit;
+	struct x86_segment code, data, tr;
+};
+
+#define SEG_AR_UNUSABLE	BIT(16)	/* VMCS only: "segment unusable" */
+
+void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s);

@@ -1,0 +1,106 @@
+/* The x86 run loop, shared by VT-x and AMD-V: enter the guest, let the
+ * portable core handle the exit, write the result back, step RIP, repeat;
+ * switch to another vCPU's VMCS/VMCB when the scheduler says so. */
+#include "arch.h"
+#include "backend.h"
+#include "config.h"
+#include "exit.h"
+#include "guest_state.h"
+#include "mm.h"
+#include "vm.h"
+
+#define USEC_PER_SEC	1000000ULL
+
+static u64 slice_ticks;		/* what arch_timer_arm() asked for */
+static bool slice_changed;	/* ... and not yet given to the back end */
+
+void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
+{
+	struct x86_boot_state state;
+
+	memset(&vcpu->arch, 0, sizeof(vcpu->arch));
+	vcpu->arch.control = mm_alloc(PAGE_SIZE, PAGE_SIZE);
+	x86_boot_state_build(vcpu->vm, entry, &state);
+	backend->vcpu_init(vcpu, &state);
+}
+
+/* The time slice is a property of the VMCS/VMCB of the vCPU about to run,
+ * so it is handed over just before the next entry. */
+void arch_timer_arm(u64 microseconds)
+{
+	slice_ticks = microseconds * PLATFORM_TSC_HZ / USEC_PER_SEC;
+	slice_changed = true;
+}
+
+void arch_timer_disarm(void)
+{
+	slice_ticks = 0;
+	slice_changed = true;
+}
+
+/* Register n as an instruction numbers it; NULL for RSP, which is kept in
+ * the VMCS/VMCB (guests here never move MMIO data through RSP). */
+static u64 *gpr(struct vcpu *vcpu, unsigned n)
+{
+	return n < 16 && n != REG_NUM_RSP ? &((u64 *)&vcpu->arch.regs)[n] : NULL;
+}
+
+/* Write `size` bytes of `value` into register n as a MOV or IN would: a
+ * 32-bit write clears the upper half, 8- and 16-bit writes keep it. */
+static void write_gpr(struct vcpu *vcpu, unsigned n, u8 size, u64 value)
+{
+	u64 *r = gpr(vcpu, n);
+
+	if (!r)
+		return;
+	if (size >= 4)
+		*r = size == 8 ? value : (u32)value;
+	else
+		*r = (*r & ~(BIT(8 * size) - 1)) | (value & (BIT(8 * size) - 1));
+}
+
+u64 x86_read_gpr(struct vcpu *vcpu, unsigned n)
+{
+	u64 *r = gpr(vcpu, n);
+	return r ? *r : 0;
+}
+
+void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
+{
+	struct x86_guest_state s;
+
+	switch (e->kind) {
+	case EXIT_HYPERCALL:
+		vcpu->arch.regs.rax = e->result;
+		break;
+	case EXIT_MMIO:
+	case EXIT_PIO:
+		if (!e->write)
+			write_gpr(vcpu, e->reg, e->size, e->result);
+		break;
+	default:
+		break;
+	}
+	if (e->insn_len) {
+		backend->read_state(vcpu, &s);
+		backend->set_rip(vcpu, s.rip + e->insn_len);
+	}
+}
+
+_Noreturn void arch_vcpu_run(struct vcpu *vcpu)
+{
+	backend->load(vcpu);
+	for (;;) {
+		struct exit e;
+
+		if (slice_changed) {
+			backend->set_timer(vcpu, slice_ticks);
+			slice_changed = false;
+		}
+		backend->run(vcpu, &e);
+		struct vcpu *next = hv_handle_exit(vcpu, &e);
+		if (next != vcpu)
+			backend->load(next);
+		vcpu = next;
+	}
+}

@@ -1,0 +1,192 @@
+/* Intel VT-x, part 2: filling a vCPU's VMCS (SDM Vol. 3C, chapter 25):
+ *   VM-execution, VM-exit and VM-entry controls: what traps, what switches
+ *   host-state area: where the CPU lands on every VM exit
+ *   guest-state area: the guest's starting registers (guest_state.c)
+ * VM entry checks all of it; a mistake shows as VM-instruction error 7
+ * (controls) or 8 (host state), or as exit reason 33 (guest state). */
+#include "backend.h"
+#include "console.h"
+#include "cpu.h"
+#include "guest_state.h"
+#include "vm.h"
+#include "vmx.h"
+#include "x86.h"
+
+#define DR7_RESET_VALUE		0x400
+#define VMCS_LINK_POINTER_NONE	(~0ULL)	/* no shadow VMCS */
+#define ACTIVITY_STATE_ACTIVE	0
+
+extern const u8 vmx_exit_entry[];	/* vmx_entry.S: the host RIP of every exit */
+
+/* Without and with the VMX-preemption timer: "save VMX-preemption timer
+ * value" (so that it keeps counting down across exits instead of starting
+ * again) is only allowed while the timer is active. */
+static u32 pin_controls, pin_controls_timer, exit_controls, exit_controls_timer;
+static struct vcpu *current_vcpu;		/* whose VMCS is current */
+
+static void write_controls(void)
+{
+	pin_controls = vmx_adjust_controls(VMX_PIN_BASED, 0);
+	pin_controls_timer = vmx_adjust_controls(VMX_PIN_BASED, PIN_BASED_ACTIVATE_PREEMPTION_TIMER);
+	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, pin_controls);
+	/* HLT and every IN/OUT exit; CPUID always does. */
+	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
+		vmx_adjust_controls(VMX_PRIMARY_PROC_BASED, CPU_BASED_HLT_EXITING |
+				    CPU_BASED_UNCONDITIONAL_IO_EXITING |
+				    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
+	vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL,
+		vmx_adjust_controls(VMX_SECONDARY_PROC_BASED,
+				    SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID));
+	/* A 64-bit host; IA32_EFER switched both ways. */
+	exit_controls = vmx_adjust_controls(VMX_EXIT, VM_EXIT_HOST_ADDRESS_SPACE_SIZE |
+					    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER);
+	exit_controls_timer = vmx_adjust_controls(VMX_EXIT, exit_controls |
+						  VM_EXIT_SAVE_PREEMPTION_TIMER);
+	vmwrite(VMCS_VM_EXIT_CONTROLS, exit_controls);
+	vmwrite(VMCS_VM_ENTRY_CONTROLS,
+		vmx_adjust_controls(VMX_ENTRY, VM_ENTRY_IA32E_MODE_GUEST | VM_ENTRY_LOAD_IA32_EFER));
+
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);	/* the guest handles its own exceptions */
+	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+	vmwrite(VMCS_VM_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+}
+
+/* A bit set in a guest/host mask belongs to the host: the guest reads the
+ * read shadow there, and a write changing it exits. CR4.VMXE must stay 1
+ * (IA32_VMX_CR4_FIXED0), so the host owns it and the guest reads 0. */
+static void write_cr_ownership(const struct x86_boot_state *s)
+{
+	vmwrite(VMCS_CR0_GUEST_HOST_MASK, 0);
+	vmwrite(VMCS_CR0_READ_SHADOW, s->cr0);
+	vmwrite(VMCS_CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmwrite(VMCS_CR4_READ_SHADOW, s->cr4);
+}
+
+static void write_host_state(void)
+{
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_CS_SELECTOR, read_cs());
+	vmwrite(VMCS_HOST_SS_SELECTOR, read_ss());
+	vmwrite(VMCS_HOST_DS_SELECTOR, read_ds());
+	vmwrite(VMCS_HOST_ES_SELECTOR, read_es());
+	vmwrite(VMCS_HOST_FS_SELECTOR, read_fs());
+	vmwrite(VMCS_HOST_GS_SELECTOR, read_gs());
+	vmwrite(VMCS_HOST_TR_SELECTOR, read_tr());
+	vmwrite(VMCS_HOST_FS_BASE, rdmsr(IA32_FS_BASE));
+	vmwrite(VMCS_HOST_GS_BASE, rdmsr(IA32_GS_BASE));
+	vmwrite(VMCS_HOST_TR_BASE, host_tss_base());
+	vmwrite(VMCS_HOST_GDTR_BASE, read_gdtr().base);
+	vmwrite(VMCS_HOST_IDTR_BASE, read_idtr().base);
+	vmwrite(VMCS_HOST_IA32_SYSENTER_CS, rdmsr(IA32_SYSENTER_CS));
+	vmwrite(VMCS_HOST_IA32_SYSENTER_ESP, rdmsr(IA32_SYSENTER_ESP));
+	vmwrite(VMCS_HOST_IA32_SYSENTER_EIP, rdmsr(IA32_SYSENTER_EIP));
+	vmwrite(VMCS_HOST_IA32_EFER, rdmsr(IA32_EFER));
+	vmwrite(VMCS_HOST_RIP, (u64)vmx_exit_entry);	/* HOST_RSP: set at each entry */
+}
+
+/* One segment register: selector, base, limit, access rights are four
+ * fields whose encodings step by 2 from ES to TR (SDM Appendix B). */
+#define SEGMENT_FIELD_STEP	2
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
+
+static void write_segment(unsigned seg, const struct x86_segment *s)
+{
+	vmwrite(VMCS_GUEST_ES_SELECTOR + seg * SEGMENT_FIELD_STEP, s->selector);
+	vmwrite(VMCS_GUEST_ES_BASE + seg * SEGMENT_FIELD_STEP, s->base);
+	vmwrite(VMCS_GUEST_ES_LIMIT + seg * SEGMENT_FIELD_STEP, s->limit);
+	vmwrite(VMCS_GUEST_ES_ACCESS_RIGHTS + seg * SEGMENT_FIELD_STEP, s->ar);
+}
+
+static void write_guest_state(const struct x86_boot_state *s)
+{
+	static const struct x86_segment no_ldt = { .ar = SEG_AR_UNUSABLE };
+
+	vmwrite(VMCS_GUEST_CR0, vmx_apply_fixed_bits(s->cr0, IA32_VMX_CR0_FIXED0, IA32_VMX_CR0_FIXED1));
+	vmwrite(VMCS_GUEST_CR3, s->cr3);
+	vmwrite(VMCS_GUEST_CR4, vmx_apply_fixed_bits(s->cr4, IA32_VMX_CR4_FIXED0, IA32_VMX_CR4_FIXED1));
+	vmwrite(VMCS_GUEST_IA32_EFER, s->efer);
+	vmwrite(VMCS_GUEST_DR7, DR7_RESET_VALUE);
+	vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	write_segment(SEG_CS, &s->code);
+	for (unsigned seg = SEG_ES; seg <= SEG_GS; seg++)
+		if (seg != SEG_CS)
+			write_segment(seg, &s->data);
+	write_segment(SEG_LDTR, &no_ldt);
+	write_segment(SEG_TR, &s->tr);
+	vmwrite(VMCS_GUEST_GDTR_BASE, s->gdt_base);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdt_limit);
+	vmwrite(VMCS_GUEST_IDTR_BASE, 0);	/* no IDT: a guest exception is a triple fault */
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmwrite(VMCS_GUEST_IA32_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
+	vmwrite(VMCS_GUEST_RSP, s->rsp);
+	vmwrite(VMCS_GUEST_RIP, s->rip);
+	vmwrite(VMCS_GUEST_RFLAGS, s->rflags);
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_STATE_ACTIVE);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+	vmwrite(VMCS_GUEST_PENDING_DEBUG_EXCEPTIONS, 0);
+	vmwrite(VMCS_VMCS_LINK_POINTER, VMCS_LINK_POINTER_NONE);
+}
+
+void vmx_load(struct vcpu *vcpu)
+{
+	enum vmx_result r = vmptrld((u64)vcpu->arch.control);
+
+	if (r != VMX_SUCCEED)
+		vmx_fatal("VMPTRLD", r);
+	current_vcpu = vcpu;
+}
+
+void vmx_vcpu_init(struct vcpu *vcpu, const struct x86_boot_state *state)
+{
+	enum vmx_result r;
+
+	*(u32 *)vcpu->arch.control = vmx_basic & VMX_BASIC_REVISION_ID_MASK;
+	if ((r = vmclear((u64)vcpu->arch.control)) != VMX_SUCCEED)
+		vmx_fatal("VMCLEAR", r);
+	vmx_load(vcpu);
+	write_controls();
+	write_cr_ownership(state);
+	vmwrite(VMCS_EPT_POINTER, ept_pointer(vcpu->vm));
+	vmwrite(VMCS_VIRTUAL_PROCESSOR_ID, vcpu->vm->id + 1);	/* VPID 0 is the host's */
+	write_host_state();
+	write_guest_state(state);
+}
+
+void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s)
+{
+	if (vcpu != current_vcpu)
+		vmx_load(vcpu);
+	s->rip = vmread(VMCS_GUEST_RIP);
+	s->rsp = vmread(VMCS_GUEST_RSP);
+	s->rflags = vmread(VMCS_GUEST_RFLAGS);
+	s->cr0 = vmread(VMCS_GUEST_CR0);
+	s->cr3 = vmread(VMCS_GUEST_CR3);
+	s->cr4 = vmread(VMCS_GUEST_CR4);
+	s->efer = vmread(VMCS_GUEST_IA32_EFER);
+}
+
+void vmx_set_rip(struct vcpu *vcpu, u64 rip)
+{
+	(void)vcpu;	/* always the current VMCS: called right after its exit */
+	vmwrite(VMCS_GUEST_RIP, rip);
+}
+
+/* The VMX-preemption timer counts down at the TSC rate divided by
+ * 2^IA32_VMX_MISC[4:0] while the guest runs, and exits at zero. */
+void vmx_set_timer(struct vcpu *vcpu, u64 tsc_ticks)
+{
+	u64 rate = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+
+	(void)vcpu;
+	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, tsc_ticks ? pin_controls_timer : pin_controls);
+	vmwrite(VMCS_VM_EXIT_CONTROLS, tsc_ticks ? exit_controls_timer : exit_controls);
+	if (tsc_ticks)
+		vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, tsc_ticks >> rate);
+}

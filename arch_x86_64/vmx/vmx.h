@@ -1,0 +1,49 @@
+/* What the VT-x files share: VMREAD/VMWRITE that stop with a message on
+ * failure, control adjustment, and the capabilities read at start-up. */
+#pragma once
+#include "types.h"
+#include "vmcs.h"
+#include "vmx_insn.h"
+#include "arch_vcpu.h"
+#include "backend.h"
+
+struct vm;
+struct vcpu;
+struct exit;
+
+enum vmx_control {
+	VMX_PIN_BASED,
+	VMX_PRIMARY_PROC_BASED,
+	VMX_SECONDARY_PROC_BASED,
+	VMX_EXIT,
+	VMX_ENTRY,
+};
+
+extern u64 vmx_basic;		/* IA32_VMX_BASIC */
+extern u64 vmx_ept_vpid_cap;	/* IA32_VMX_EPT_VPID_CAP */
+
+u64 vmread(u64 field);
+void vmwrite(u64 field, u64 value);
+_Noreturn void vmx_fatal(const char *what, enum vmx_result r);
+const char *vm_instruction_error_name(u64 error);
+u32 vmx_adjust_controls(enum vmx_control which, u32 wanted);
+u64 vmx_apply_fixed_bits(u64 value, u32 fixed0_msr, u32 fixed1_msr);
+
+/* vmcs.c */
+void vmx_vcpu_init(struct vcpu *vcpu, const struct x86_boot_state *state);
+void vmx_load(struct vcpu *vcpu);
+void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s);
+void vmx_set_rip(struct vcpu *vcpu, u64 rip);
+void vmx_set_timer(struct vcpu *vcpu, u64 tsc_ticks);
+
+/* vmx_exit.c */
+void vmx_run(struct vcpu *vcpu, struct exit *e);
+void vmx_report(struct vcpu *vcpu, const struct exit *e);
+
+/* ept.c */
+extern const struct stage2_format ept_format;
+u64 ept_pointer(const struct vm *vm);
+
+/* vmx_entry.S: load the guest GPRs, VMLAUNCH or VMRESUME; returns after
+ * the next VM exit (VMX_SUCCEED) or at once if the instruction failed. */
+int vmx_enter_guest(struct x86_regs *regs, int launched);

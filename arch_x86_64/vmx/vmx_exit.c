@@ -1,0 +1,141 @@
+/* Intel VT-x, part 3: running a vCPU and decoding why it stopped. The
+ * exit reason (SDM Vol. 3C, Appendix C) and the exit qualification become
+ * one `struct exit` for the portable core in hv/exit.c. */
+#include "backend.h"
+#include "console.h"
+#include "exit.h"
+#include "vm.h"
+#include "vmx.h"
+#include "x86_exit.h"
+
+/* struct exit.syndrome when VMLAUNCH/VMRESUME itself failed (not an exit). */
+#define SYNDROME_ENTRY_INSTRUCTION_FAILED	BIT(32)
+
+static const char *const reason_names[] = {
+	[EXIT_REASON_EXCEPTION_OR_NMI] = "exception or NMI",
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
+	[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
+	[EXIT_REASON_CPUID] = "CPUID",
+	[EXIT_REASON_HLT] = "HLT",
+	[EXIT_REASON_VMCALL] = "VMCALL",
+	[EXIT_REASON_CR_ACCESS] = "control-register access",
+	[EXIT_REASON_IO_INSTRUCTION] = "I/O instruction",
+	[EXIT_REASON_RDMSR] = "RDMSR",
+	[EXIT_REASON_WRMSR] = "WRMSR",
+	[EXIT_REASON_INVALID_GUEST_STATE] = "VM-entry failure due to invalid guest state",
+	[EXIT_REASON_MSR_LOADING] = "VM-entry failure due to MSR loading",
+	[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
+	[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
+	[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
+};
+
+static const char *reason_name(u32 basic)
+{
+	if (basic < ARRAY_SIZE(reason_names) && reason_names[basic])
+		return reason_names[basic];
+	return "(not handled here)";
+}
+
+static void decode_io(struct vcpu *vcpu, u64 qual, struct exit *e)
+{
+	if (qual & (IO_QUAL_STRING | IO_QUAL_REP))
+		return;		/* INS/OUTS: not emulated, stays EXIT_UNHANDLED */
+	e->kind = EXIT_PIO;
+	e->addr = qual >> IO_QUAL_PORT_SHIFT;
+	e->size = (qual & IO_QUAL_SIZE_MASK) + 1;
+	e->write = !(qual & IO_QUAL_DIRECTION_IN);
+	e->reg = 0;	/* always AL, AX or EAX */
+	e->value = vcpu->arch.regs.rax & (BIT(8 * e->size) - 1);
+}
+
+static void decode(struct vcpu *vcpu, struct exit *e)
+{
+	struct x86_regs *g = &vcpu->arch.regs;
+	u32 reason = vmread(VMCS_EXIT_REASON);
+	u64 insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
+
+	e->syndrome = reason;
+	if (reason & EXIT_REASON_VM_ENTRY_FAILURE)
+		return;
+	switch (reason & EXIT_REASON_BASIC_MASK) {
+	case EXIT_REASON_VMCALL:
+		e->kind = EXIT_HYPERCALL;
+		e->args[0] = g->rax, e->args[1] = g->rdi, e->args[2] = g->rsi, e->args[3] = g->rdx;
+		e->insn_len = insn_len;
+		break;
+	case EXIT_REASON_IO_INSTRUCTION:
+		decode_io(vcpu, vmread(VMCS_EXIT_QUALIFICATION), e);
+		e->insn_len = insn_len;
+		break;
+	case EXIT_REASON_CPUID:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_CPUID;
+		e->insn_len = insn_len;
+		break;
+	case EXIT_REASON_HLT:
+		e->kind = EXIT_HALT;
+		e->insn_len = insn_len;
+		break;
+	case EXIT_REASON_EPT_VIOLATION:	/* RIP still at the instruction */
+		e->kind = EXIT_MMIO;
+		e->addr = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+		x86_decode_mmio(vcpu, e);
+		break;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		e->kind = EXIT_TIMER;
+		break;
+	default:
+		break;	/* EXIT_UNHANDLED: the report names the reason */
+	}
+}
+
+void vmx_run(struct vcpu *vcpu, struct exit *e)
+{
+	int r = vmx_enter_guest(&vcpu->arch.regs, vcpu->arch.launched);
+
+	e->kind = EXIT_UNHANDLED;
+	e->insn_len = 0;
+	if (r != VMX_SUCCEED) {
+		e->syndrome = SYNDROME_ENTRY_INSTRUCTION_FAILED;
+		e->addr = r;
+		return;
+	}
+	vcpu->arch.launched = true;
+	decode(vcpu, e);
+}
+
+static void report_ept_violation(u64 qual)
+{
+	printf("hv:   EPT violation at guest-physical 0x%lx: access %c%c%c, EPT allowed %c%c%c\n",
+	       vmread(VMCS_GUEST_PHYSICAL_ADDRESS),
+	       qual & EPT_QUAL_DATA_READ ? 'r' : '-', qual & EPT_QUAL_DATA_WRITE ? 'w' : '-',
+	       qual & EPT_QUAL_INSTR_FETCH ? 'x' : '-', qual & EPT_QUAL_READABLE ? 'r' : '-',
+	       qual & EPT_QUAL_WRITABLE ? 'w' : '-', qual & EPT_QUAL_EXECUTABLE ? 'x' : '-');
+	if (qual & EPT_QUAL_LINEAR_VALID)
+		printf("hv:   guest-linear address 0x%lx (%s)\n", vmread(VMCS_GUEST_LINEAR_ADDRESS),
+		       qual & EPT_QUAL_TRANSLATED ? "the access itself" : "during a guest page walk");
+}
+
+void vmx_report(struct vcpu *vcpu, const struct exit *e)
+{
+	(void)vcpu;
+	if (e->syndrome == SYNDROME_ENTRY_INSTRUCTION_FAILED) {
+		u64 error = e->addr == VMX_FAIL_VALID ? vmread(VMCS_VM_INSTRUCTION_ERROR) : 0;
+		printf("hv:   %s failed: %s, VM-instruction error %lu: %s\n",
+		       vcpu->arch.launched ? "VMRESUME" : "VMLAUNCH",
+		       e->addr == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid", error,
+		       vm_instruction_error_name(error));
+		return;
+	}
+	u32 basic = e->syndrome & EXIT_REASON_BASIC_MASK;
+	u64 qual = vmread(VMCS_EXIT_QUALIFICATION);
+
+	printf("hv:   VM exit reason %u (%s)%s, exit qualification 0x%lx\n", basic,
+	       reason_name(basic), e->syndrome & EXIT_REASON_VM_ENTRY_FAILURE ?
+	       ", VM-entry failure" : "", qual);
+	if (basic == EXIT_REASON_EPT_VIOLATION)
+		report_ept_violation(qual);
+	if (e->kind == EXIT_MMIO && e->size)
+		printf("hv:   decoded: %u-byte %s, register %u, instruction %u bytes\n", e->size,
+		       e->write ? "store" : "load", e->reg, e->insn_len);
+}

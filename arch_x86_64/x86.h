@@ -1,0 +1,146 @@
+/* x86_64 architectural state the hypervisor touches, by its manual names:
+ * control registers, MSRs, CPUID and port I/O (Intel SDM Vol. 3A ch. 2 and
+ * Vol. 4; AMD APM Vol. 2 for the AMD-only ones). */
+#pragma once
+#include "types.h"
+
+/* ---- CR0 (SDM Vol. 3A, 2.5) ---- */
+#define CR0_PE (1ULL << 0)  /* Protection Enable */
+#define CR0_MP (1ULL << 1)  /* Monitor Coprocessor */
+#define CR0_ET (1ULL << 4)  /* Extension Type (always 1 on modern CPUs) */
+#define CR0_NE (1ULL << 5)  /* Numeric Error: required by VMX (CR0_FIXED0) */
+#define CR0_WP (1ULL << 16) /* Write Protect */
+#define CR0_PG (1ULL << 31) /* Paging */
+
+/* ---- CR4 (SDM Vol. 3A, 2.5) ---- */
+#define CR4_PAE  (1ULL << 5)  /* Physical Address Extension */
+#define CR4_VMXE (1ULL << 13) /* VMX Enable */
+
+/* ---- RFLAGS ---- */
+#define RFLAGS_RESERVED_1 (1ULL << 1) /* bit 1 is reserved and always 1 */
+
+/* ---- MSR numbers (SDM Vol. 4, table 2-2) ---- */
+#define IA32_FEATURE_CONTROL      0x03a
+#define IA32_SYSENTER_CS          0x174
+#define IA32_SYSENTER_ESP         0x175
+#define IA32_SYSENTER_EIP         0x176
+#define IA32_DEBUGCTL             0x1d9
+#define IA32_VMX_BASIC            0x480
+#define IA32_VMX_PINBASED_CTLS    0x481
+#define IA32_VMX_PROCBASED_CTLS   0x482
+#define IA32_VMX_EXIT_CTLS        0x483
+#define IA32_VMX_ENTRY_CTLS       0x484
+#define IA32_VMX_MISC             0x485
+#define IA32_VMX_CR0_FIXED0       0x486
+#define IA32_VMX_CR0_FIXED1       0x487
+#define IA32_VMX_CR4_FIXED0       0x488
+#define IA32_VMX_CR4_FIXED1       0x489
+#define IA32_VMX_PROCBASED_CTLS2  0x48b
+#define IA32_VMX_EPT_VPID_CAP     0x48c
+#define IA32_VMX_TRUE_PINBASED_CTLS  0x48d
+#define IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
+#define IA32_VMX_TRUE_EXIT_CTLS      0x48f
+#define IA32_VMX_TRUE_ENTRY_CTLS     0x490
+#define IA32_EFER                 0xc0000080
+#define IA32_FS_BASE              0xc0000100
+#define IA32_GS_BASE              0xc0000101
+
+/* IA32_FEATURE_CONTROL bits */
+#define FEATURE_CONTROL_LOCK               (1ULL << 0)
+#define FEATURE_CONTROL_VMX_INSIDE_SMX     (1ULL << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX    (1ULL << 2)
+
+/* IA32_EFER bits */
+#define EFER_LME (1ULL << 8)  /* IA-32e (long) mode enable */
+#define EFER_LMA (1ULL << 10) /* IA-32e mode active (read-only for software) */
+
+/* ---- CPUID ---- */
+#define CPUID_LEAF_VENDOR         0x0
+#define CPUID_LEAF_FEATURES       0x1
+#define CPUID_1_ECX_VMX           (1u << 5)  /* Virtual Machine Extensions */
+#define CPUID_1_ECX_HYPERVISOR    (1u << 31) /* reserved for hypervisors: "running under one" */
+#define CPUID_LEAF_EXT_FEATURES   0x80000001
+#define CPUID_80000001_ECX_SVM    (1u << 2)  /* AMD: Secure Virtual Machine */
+#define CPUID_LEAF_HYPERVISOR     0x40000000 /* hypervisor leaves 0x40000000-0x400000ff */
+#define CPUID_HYPERVISOR_LAST     0x400000ff
+
+struct cpuid_regs { u32 eax, ebx, ecx, edx; };
+
+static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 value)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)value), "d"((u32)(value >> 32)));
+}
+
+#define DEFINE_CR_ACCESSORS(n)                                            \
+	static inline u64 read_cr##n(void)                                \
+	{ u64 v; asm volatile("mov %%cr" #n ", %0" : "=r"(v)); return v; } \
+	static inline void write_cr##n(u64 v)                             \
+	{ asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); }
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+
+static inline u64 read_dr7(void)
+{
+	u64 v;
+	asm volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+static inline u64 read_cr2(void) { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+
+static inline u16 read_cs(void) { u16 s; asm volatile("mov %%cs, %0" : "=r"(s)); return s; }
+static inline u16 read_ss(void) { u16 s; asm volatile("mov %%ss, %0" : "=r"(s)); return s; }
+static inline u16 read_ds(void) { u16 s; asm volatile("mov %%ds, %0" : "=r"(s)); return s; }
+static inline u16 read_es(void) { u16 s; asm volatile("mov %%es, %0" : "=r"(s)); return s; }
+static inline u16 read_fs(void) { u16 s; asm volatile("mov %%fs, %0" : "=r"(s)); return s; }
+static inline u16 read_gs(void) { u16 s; asm volatile("mov %%gs, %0" : "=r"(s)); return s; }
+static inline u16 read_tr(void) { u16 s; asm volatile("str %0" : "=r"(s)); return s; }
+
+/* Operand of LGDT/LIDT/SGDT/SIDT in 64-bit mode. */
+struct __attribute__((packed)) descriptor_table_ptr {
+	u16 limit;
+	u64 base;
+};
+
+static inline struct descriptor_table_ptr read_gdtr(void)
+{
+	struct descriptor_table_ptr p;
+	asm volatile("sgdt %0" : "=m"(p));
+	return p;
+}
+
+static inline struct descriptor_table_ptr read_idtr(void)
+{
+	struct descriptor_table_ptr p;
+	asm volatile("sidt %0" : "=m"(p));
+	return p;
+}
+
+/* ---- Port I/O ---- */
+static inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) { u8 v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+static inline void outw(u16 port, u16 v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+
+_Noreturn static inline void cpu_halt_forever(void)
+{
+	for (;;)
+		asm volatile("cli; hlt");
+}

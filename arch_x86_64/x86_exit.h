@@ -1,0 +1,13 @@
+/* What the vendor exit decoders share with the rest of arch_x86_64/. */
+#pragma once
+#include "types.h"
+
+struct vcpu;
+struct exit;
+
+/* struct exit.addr of an EXIT_SYSREG: CPUID, or an MSR number. */
+#define X86_SYSREG_CPUID	BIT(32)
+#define X86_SYSREG_MSR		BIT(33)
+
+void x86_decode_mmio(struct vcpu *vcpu, struct exit *e);	/* decode.c */
+u64 x86_read_gpr(struct vcpu *vcpu, unsigned n);		/* vcpu.c */
