@@ -63,9 +63,19 @@ def test(c, target=None, guest=None, pytest_args=""):
 def bench(c, target=None):
     """Measure exit costs in instructions (QEMU -icount) and the clean build
     time; write build/bench/TARGET.json."""
+    from harness import TargetUnavailable
     from harness import bench as b
     from harness.target import target_names
-    reports = [_run(b.run_target, name) for name in ([target] if target else target_names())]
+    reports = []
+    for name in [target] if target else target_names():
+        try:
+            reports.append(b.run_target(name))
+        except TargetUnavailable as e:
+            if target:
+                raise Exit(f"error: {e}", code=1)
+            print(f"skipped: {e}")
+        except HarnessError as e:
+            raise Exit(f"error: {e}", code=1)
     print(b.table(reports))
     for r in reports:
         print(f"wrote build/bench/{r['target']}.json")

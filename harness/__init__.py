@@ -12,3 +12,8 @@ BUILD = ROOT / "build"
 
 class HarnessError(Exception):
     """An error a user can act on; printed as one line, without a traceback."""
+
+
+class TargetUnavailable(HarnessError):
+    """The target needs hardware this machine does not have (e.g. KVM with
+    nested VT-x): its tests are skipped with this reason, even under CI."""

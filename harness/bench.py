@@ -35,8 +35,12 @@ def parse_bench_lines(lines: list[str]) -> dict[str, dict]:
 def instructions(ticks: float, freq: int, clock: str) -> float:
     """Counter ticks to instructions. "icount": QEMU -icount shift=0, one
     instruction per virtual nanosecond; "instructions": the counter counts
-    instructions itself (Bochs' TSC)."""
+    instructions itself (Bochs' TSC); "tsc": real hardware, where ticks stay
+    ticks (see UNITS)."""
     return ticks * NS_PER_SECOND / freq if clock == "icount" else float(ticks)
+
+
+UNITS = {"icount": "instructions", "instructions": "instructions", "tsc": "TSC ticks"}
 
 
 def guest_metrics(raw: dict[str, dict], clock: str = "icount") -> dict[str, dict]:
@@ -46,14 +50,15 @@ def guest_metrics(raw: dict[str, dict], clock: str = "icount") -> dict[str, dict
         raise HarnessError(f"bench guest did not report {', '.join(sorted(need - raw.keys()))}")
     loop = raw["empty_loop"]
     boot = raw["boot_to_guest"]
+    unit = UNITS[clock]
     metrics = {"boot_to_guest": {"value": round(instructions(boot["ticks"], boot["freq"], clock)),
-                                 "unit": "instructions"}}
+                                 "unit": unit}}
     for name, r in raw.items():
         if name in ("boot_to_guest", "empty_loop"):
             continue
         per_iter = (r["ticks"] - loop["ticks"]) / r["iterations"]
         metrics[name] = {"value": round(instructions(per_iter, r["freq"], clock), 1),
-                         "unit": "instructions"}
+                         "unit": unit}
     return metrics
 
 

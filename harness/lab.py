@@ -1,11 +1,12 @@
 """What the invoke tasks do, one function each; tasks.py only parses options.
 Every step that needs a tool checks for it first and names the package."""
+import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from . import BUILD, ROOT, HarnessError, console
+from . import BUILD, ROOT, HarnessError, TargetUnavailable, console
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios
@@ -24,8 +25,34 @@ def system_packages(target: Target) -> list[str]:
     return target.packages + preferred_packages(target.arch)
 
 
+# What a `requires` entry in a target file means, and how to check it here.
+def _kvm_with(flag: str, vendor: str) -> str | None:
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "no usable /dev/kvm on this machine"
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    if f" {flag}" not in cpuinfo:
+        return (f"/dev/kvm is here, but this CPU shows no {vendor} to guests ('{flag}' is "
+                f"missing from /proc/cpuinfo): it needs an {vendor} host with nested "
+                f"virtualization enabled")
+    return None
+
+
+REQUIREMENTS = {
+    "kvm-vmx": lambda: _kvm_with("vmx", "Intel VT-x"),
+    "kvm-svm": lambda: _kvm_with("svm", "AMD-V"),
+}
+
+
+def check_requirements(target: Target) -> None:
+    for need in target.emulator.get("requires", []):
+        problem = REQUIREMENTS[need]()
+        if problem:
+            raise TargetUnavailable(f"target {target.name}: {problem}")
+
+
 def ensure_tools(target: Target, echo=print) -> None:
     """Install what `target` needs (as root), then insist it is there."""
+    check_requirements(target)
     try:
         find_toolchain(target.arch)
         have_toolchain = True

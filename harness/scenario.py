@@ -18,9 +18,9 @@ KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "a
 @dataclass
 class Scenario:
     name: str
-    description: str
     vms: dict[str, str]                       # VM name -> guest program
     expect: dict[str, list[str]]              # stream ("hv" or a VM name) -> patterns
+    description: str = ""
     forbid: list[str] = field(default_factory=list)
     min_exits: dict[str, dict[str, int]] = field(default_factory=dict)
     interleaved: list[str] = field(default_factory=list)

@@ -1,13 +1,13 @@
 """pytest wiring: --target/--guest select part of the suite, and each target
-is built once per session. A target whose tools are missing is skipped with
-the reason; under CI (CI=true), where setup installs everything, a missing
-tool fails instead, so nothing is skipped unnoticed. A build error always
-fails."""
+is built once per session. A target needing hardware this machine lacks
+(KVM with nested VT-x or AMD-V) is skipped with the reason. A target whose
+tools are missing is skipped too, except under CI (CI=true), where setup
+installs everything, so there it fails. A build error always fails."""
 import os
 
 import pytest
 
-from harness import HarnessError, lab
+from harness import HarnessError, TargetUnavailable, lab
 from harness.scenario import load_scenarios
 from harness.target import load_target, target_names
 
@@ -38,6 +38,8 @@ def _prepare(name):
     target = load_target(name)
     try:
         lab.ensure_tools(target)
+    except TargetUnavailable as e:
+        return ("skip", str(e))          # hardware this machine lacks: skipped even in CI
     except HarnessError as e:
         return ("fail" if os.environ.get("CI") else "skip", f"target {name} cannot run here: {e}")
     try:

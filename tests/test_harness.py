@@ -217,3 +217,23 @@ def test_bench_converts_ticks_to_instructions_minus_the_loop():
 def test_bench_missing_lines_is_an_error():
     with pytest.raises(HarnessError, match="did not report"):
         bench.guest_metrics({})
+
+
+def test_console_reads_a_serial_file_like_bochs_com1(tmp_path):
+    """Bochs writes COM1 to a file while its own screen goes to the pty."""
+    serial = tmp_path / "serial.log"
+    script = (f"echo screen noise; printf '[a] one\\n[a] tw' > {serial}; sleep 0.3; "
+              f"printf 'o\\n' >> {serial}; echo more noise; exit 1")
+    launch = Launch(["sh", "-c", script], serial_file=serial, exit_status=1)
+    result = console.run(launch, scenario(), tmp_path / "run.log")
+    assert result.lines == ["[a] one", "[a] two"]
+    console_part = (tmp_path / "run.log").read_text().split("\n", 1)[1]   # after the command
+    assert "noise" not in console_part and "[a] two" in console_part
+
+
+def test_scenario_overrides_for_one_architecture():
+    text = ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\nexpect.hv = ["generic"]\n'
+            '[s.on.x86_64]\nexpect.hv = ["EPT violation"]\nmin_exits.a = { pio = 1 }\n')
+    assert parse_scenarios(text)["s"].expect["hv"] == ["generic"]
+    x86 = parse_scenarios(text, arch="x86_64")["s"]
+    assert x86.expect == {"a": ["x"], "hv": ["EPT violation"]} and x86.min_exits == {"a": {"pio": 1}}
