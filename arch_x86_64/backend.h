@@ -32,6 +32,7 @@ struct x86_backend {
 	void (*run)(struct vcpu *vcpu, struct exit *e);	/* enter; decode the exit */
 	void (*read_state)(struct vcpu *vcpu, struct x86_guest_state *s);
 	void (*set_rip)(struct vcpu *vcpu, u64 rip);
+	void (*set_efer)(struct vcpu *vcpu, u64 efer);	/* the guest's IA32_EFER */
 	void (*set_timer)(struct vcpu *vcpu, u64 tsc_ticks);	/* 0: no time slice */
 	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */
 };

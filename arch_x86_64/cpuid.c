@@ -1,4 +1,5 @@
-/* CPUID and MSR exits, the same for VT-x and AMD-V. CPUID must always exit
+/* CPUID exits (and the door to MSR exits, msr.c), the same for VT-x and
+ * AMD-V. CPUID must always exit
  * to the hypervisor on Intel (and is intercepted on AMD): the guest sees the
  * real CPU, minus VMX and SVM (no nesting here), plus the "hypervisor
  * present" bit and the hypervisor's own leaves at 0x40000000:
@@ -53,7 +54,9 @@ bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e)
 		emulate_cpuid(vcpu);
 		return true;
 	}
-	return false;	/* MSRs: none emulated yet, the VM is stopped with a report */
+	if (e->addr & X86_SYSREG_MSR)
+		return x86_msr_access(vcpu, e);
+	return false;
 }
 
 bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)

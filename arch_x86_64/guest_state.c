@@ -41,8 +41,40 @@ static u64 *guest_table(struct vm *vm, u64 offset, u64 size)
 	return p;
 }
 
+/* Real mode: segment base = selector * 16; the image's base is a multiple
+ * of 64 KiB, so its code runs at offset 0 of segment entry / 16. */
+#define REAL_MODE_LIMIT		0xffff
+#define REAL_MODE_SP		0xfff0
+#define AR_CODE16		0x9b	/* present, execute/read, accessed */
+#define AR_DATA16		0x93	/* present, read/write, accessed */
+#define AR_TSS_BUSY		0x8b	/* busy TSS: VM entry wants one even in real mode */
+#define PARAGRAPH		16
+
+static void real_mode_state(u64 entry, struct x86_boot_state *s)
+{
+	u16 segment = (u16)(entry / PARAGRAPH);
+
+	*s = (struct x86_boot_state){
+		.long_mode = false,
+		.rip = entry % PARAGRAPH,
+		.rsp = REAL_MODE_SP,
+		.rflags = RFLAGS_FIXED,
+		.cr0 = CR0_ET,				/* PE=0, PG=0 */
+		.idt_limit = REAL_MODE_LIMIT,		/* the real-mode vector table at 0 */
+		.gdt_limit = REAL_MODE_LIMIT,
+		.code = { segment, entry & ~(PARAGRAPH - 1ULL), REAL_MODE_LIMIT, AR_CODE16 },
+		.data = { segment, entry & ~(PARAGRAPH - 1ULL), REAL_MODE_LIMIT, AR_DATA16 },
+		.tr = { 0, 0, REAL_MODE_LIMIT, AR_TSS_BUSY },
+	};
+}
+
 void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s)
 {
+	if (vm->from_reset) {
+		real_mode_state(entry, s);
+		return;
+	}
+
 	u64 base = GUEST_RAM_BASE;
 	u64 *pml4 = guest_table(vm, BOOT_PML4, PAGE_SIZE);
 	u64 *pdpt = guest_table(vm, BOOT_PDPT, PAGE_SIZE);
@@ -58,6 +90,7 @@ void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s)
 	make_tss_descriptor(&gdt[SEL_TSS / 8], base + BOOT_TSS, TSS64_SIZE - 1, TSS_TYPE_BUSY_64);
 
 	*s = (struct x86_boot_state){
+		.long_mode = true,
 		.rip = entry,
 		.rsp = base + GUEST_RAM_SIZE,
 		.rflags = RFLAGS_FIXED,			/* IF=0: no interrupts */

@@ -1,6 +1,8 @@
-/* The state every x86 guest starts in, the same under VT-x and AMD-V:
- * 64-bit mode, paging on with an identity map of the first GiB, flat
- * segments, interrupts off. Each back end copies it into its VMCS/VMCB. */
+/* The state an x86 guest starts in, the same under VT-x and AMD-V: either
+ * what a boot loader leaves a 64-bit kernel (64-bit mode, paging on with an
+ * identity map of the first GiB, flat segments, interrupts off), or, for a
+ * VM started "from reset", 16-bit real mode as a PC CPU comes out of reset.
+ * Each back end copies it into its VMCS/VMCB. */
 #pragma once
 #include "types.h"
 
@@ -17,10 +19,11 @@ struct x86_segment {
 };
 
 struct x86_boot_state {
+	bool long_mode;		/* false: 16-bit real mode */
 	u64 rip, rsp, rflags;
 	u64 cr0, cr3, cr4, efer;
-	u64 gdt_base;
-	u16 gdt_limit;
+	u64 gdt_base, idt_base;
+	u16 gdt_limit, idt_limit;
 	struct x86_segment code, data, tr;
 };
 

@@ -4,7 +4,9 @@
 #include "arch.h"
 #include "backend.h"
 #include "console.h"
+#include "exit.h"
 #include "vm.h"
+#include "x86_exit.h"
 
 static const char *const gpr_names[16] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -17,6 +19,9 @@ void arch_report_exit(struct vcpu *vcpu, const struct exit *e)
 	const u64 *r = (const u64 *)&vcpu->arch.regs;
 
 	backend->report(vcpu, e);
+	if (e->kind == EXIT_SYSREG && (e->addr & X86_SYSREG_MSR))
+		printf("hv:   %s MSR 0x%x%s0x%lx\n", e->write ? "WRMSR to" : "RDMSR from",
+		       (u32)e->addr, e->write ? ", value " : ", RAX ", e->write ? e->value : 0);
 	backend->read_state(vcpu, &s);
 	printf("hv:   rip=0x%lx rsp=0x%lx rflags=0x%lx\n", s.rip, s.rsp, s.rflags);
 	printf("hv:   cr0=0x%lx cr3=0x%lx cr4=0x%lx efer=0x%lx\n", s.cr0, s.cr3, s.cr4, s.efer);

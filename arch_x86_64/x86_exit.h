@@ -11,3 +11,4 @@ struct exit;
 
 void x86_decode_mmio(struct vcpu *vcpu, struct exit *e);	/* decode.c */
 u64 x86_read_gpr(struct vcpu *vcpu, unsigned n);		/* vcpu.c */
+bool x86_msr_access(struct vcpu *vcpu, struct exit *e);	/* msr.c */

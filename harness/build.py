@@ -90,8 +90,8 @@ class Build:
         write_if_changed(self.gen / "hv.ld", render(f"{self.arch}/hv.ld.j2", **values))
         write_if_changed(self.gen / "guest.ld", render(f"{self.arch}/guest.ld.j2", **values))
         for s in scenarios:
-            vms = [dict(name=vm, guest=guest, image=rel(self.guest_binary(guest)))
-                   for vm, guest in s.vms.items()]
+            vms = [dict(name=vm, guest=guest, image=rel(self.guest_binary(guest)),
+                        from_reset=vm in s.from_reset) for vm, guest in s.vms.items()]
             out = self.dir / "scenarios" / s.name
             write_if_changed(out / "vmconfig.c", render("vmconfig.c.j2", scenario=s, vms=vms))
             write_if_changed(out / "images.S", render("images.S.j2", scenario=s, vms=vms))
@@ -143,9 +143,12 @@ class Build:
         hv_ld = rel(self.gen / "hv.ld")
         guests = sorted({g for s in scenarios for g in s.vms.values()})
         for g in guests:
-            obj = compile_(self.guest_program(g), self.dir / "obj" / "guests", "guest_inc")
+            program = self.guest_program(g)
+            companion = program.with_suffix(".S")      # a guest's own assembly, if any
+            objs = [compile_(src, self.dir / "obj" / "guests", "guest_inc")
+                    for src in [program] + ([companion] if companion.exists() else [])]
             elf = rel(self.dir / "guests" / f"{g}.elf")
-            w.append(f"build {elf}: link {obj} {' '.join(lib_objs)} | {guest_ld}\n"
+            w.append(f"build {elf}: link {' '.join(objs)} {' '.join(lib_objs)} | {guest_ld}\n"
                      f"  script = {guest_ld}")
             w.append(f"build {rel(self.guest_binary(g))}: flat {elf}")
         for s in scenarios:

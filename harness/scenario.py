@@ -11,8 +11,8 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
-KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "arches", "timeout",
-        "on"}
+KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "from_reset",
+        "arches", "timeout", "on"}
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Scenario:
     forbid: list[str] = field(default_factory=list)
     min_exits: dict[str, dict[str, int]] = field(default_factory=dict)
     interleaved: list[str] = field(default_factory=list)
+    from_reset: list[str] = field(default_factory=list)   # VMs started as after a CPU reset
     arches: list[str] | None = None
     timeout: float = 60
 
@@ -57,7 +58,8 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
             raise HarnessError(f"{where}: scenario '{name}': unknown key(s) {', '.join(unknown)}")
         if not spec.get("vms") or not spec.get("expect"):
             raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
-        streams = set(spec["expect"]) | set(spec.get("min_exits", {})) | set(spec.get("interleaved", []))
+        streams = (set(spec["expect"]) | set(spec.get("min_exits", {})) |
+                   set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])))
         stray = sorted(streams - set(spec["vms"]) - {"hv"})
         if stray:
             raise HarnessError(f"{where}: scenario '{name}' names no such VM: {', '.join(stray)}")

@@ -44,6 +44,7 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 
 	vm->id = id;
 	vm->name = cfg->name;
+	vm->from_reset = cfg->from_reset;
 	vm->ram = (struct mem_region){
 		.gpa = GUEST_RAM_BASE,
 		.size = GUEST_RAM_SIZE,

@@ -33,6 +33,7 @@ struct vm {
 	u64 exits[EXIT_KIND_COUNT];
 	char line[VM_LINE_MAX];		/* console output not yet printed */
 	unsigned line_len;
+	bool from_reset;		/* see struct vm_config */
 	bool power_off_requested;	/* set by a device: stop after this access */
 	bool stopped;
 };
@@ -42,6 +43,7 @@ struct vm_config {
 	const char *name;
 	const u8 *image;
 	const u8 *image_end;
+	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
 };
 extern const struct vm_config vm_configs[];
 extern const unsigned vm_config_count;

@@ -24,7 +24,7 @@ extern const u8 vmx_exit_entry[];	/* vmx_entry.S: the host RIP of every exit */
 static u32 pin_controls, pin_controls_timer, exit_controls, exit_controls_timer;
 static struct vcpu *current_vcpu;		/* whose VMCS is current */
 
-static void write_controls(void)
+static void write_controls(const struct x86_boot_state *s)
 {
 	pin_controls = vmx_adjust_controls(VMX_PIN_BASED, 0);
 	pin_controls_timer = vmx_adjust_controls(VMX_PIN_BASED, PIN_BASED_ACTIVATE_PREEMPTION_TIMER);
@@ -34,17 +34,22 @@ static void write_controls(void)
 		vmx_adjust_controls(VMX_PRIMARY_PROC_BASED, CPU_BASED_HLT_EXITING |
 				    CPU_BASED_UNCONDITIONAL_IO_EXITING |
 				    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
+	/* Unrestricted guest: the guest may run with paging or protection off
+	 * (real mode), translated by EPT alone. */
 	vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL,
-		vmx_adjust_controls(VMX_SECONDARY_PROC_BASED,
-				    SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID));
+		vmx_adjust_controls(VMX_SECONDARY_PROC_BASED, SECONDARY_ENABLE_EPT |
+				    SECONDARY_ENABLE_VPID | SECONDARY_UNRESTRICTED_GUEST));
 	/* A 64-bit host; IA32_EFER switched both ways. */
 	exit_controls = vmx_adjust_controls(VMX_EXIT, VM_EXIT_HOST_ADDRESS_SPACE_SIZE |
 					    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER);
 	exit_controls_timer = vmx_adjust_controls(VMX_EXIT, exit_controls |
 						  VM_EXIT_SAVE_PREEMPTION_TIMER);
 	vmwrite(VMCS_VM_EXIT_CONTROLS, exit_controls);
+	/* "IA-32e mode guest" only for a guest starting in 64-bit mode; when a
+	 * guest enables long mode itself, each VM exit copies EFER.LMA here. */
 	vmwrite(VMCS_VM_ENTRY_CONTROLS,
-		vmx_adjust_controls(VMX_ENTRY, VM_ENTRY_IA32E_MODE_GUEST | VM_ENTRY_LOAD_IA32_EFER));
+		vmx_adjust_controls(VMX_ENTRY, VM_ENTRY_LOAD_IA32_EFER |
+				    (s->long_mode ? VM_ENTRY_IA32E_MODE_GUEST : 0)));
 
 	vmwrite(VMCS_EXCEPTION_BITMAP, 0);	/* the guest handles its own exceptions */
 	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
@@ -102,11 +107,20 @@ static void write_segment(unsigned seg, const struct x86_segment *s)
 	vmwrite(VMCS_GUEST_ES_ACCESS_RIGHTS + seg * SEGMENT_FIELD_STEP, s->ar);
 }
 
+/* CR0 as VMX allows it (IA32_VMX_CR0_FIXED0/1), except that an
+ * unrestricted guest may clear PE and PG. */
+static u64 guest_cr0(u64 cr0)
+{
+	u64 must_be_one = rdmsr(IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
+
+	return (cr0 | must_be_one) & rdmsr(IA32_VMX_CR0_FIXED1);
+}
+
 static void write_guest_state(const struct x86_boot_state *s)
 {
 	static const struct x86_segment no_ldt = { .ar = SEG_AR_UNUSABLE };
 
-	vmwrite(VMCS_GUEST_CR0, vmx_apply_fixed_bits(s->cr0, IA32_VMX_CR0_FIXED0, IA32_VMX_CR0_FIXED1));
+	vmwrite(VMCS_GUEST_CR0, guest_cr0(s->cr0));
 	vmwrite(VMCS_GUEST_CR3, s->cr3);
 	vmwrite(VMCS_GUEST_CR4, vmx_apply_fixed_bits(s->cr4, IA32_VMX_CR4_FIXED0, IA32_VMX_CR4_FIXED1));
 	vmwrite(VMCS_GUEST_IA32_EFER, s->efer);
@@ -120,8 +134,8 @@ static void write_guest_state(const struct x86_boot_state *s)
 	write_segment(SEG_TR, &s->tr);
 	vmwrite(VMCS_GUEST_GDTR_BASE, s->gdt_base);
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, s->gdt_limit);
-	vmwrite(VMCS_GUEST_IDTR_BASE, 0);	/* no IDT: a guest exception is a triple fault */
-	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmwrite(VMCS_GUEST_IDTR_BASE, s->idt_base);	/* 64-bit guests: none, so an */
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, s->idt_limit);	/* exception is a triple fault */
 	vmwrite(VMCS_GUEST_IA32_SYSENTER_CS, 0);
 	vmwrite(VMCS_GUEST_IA32_SYSENTER_ESP, 0);
 	vmwrite(VMCS_GUEST_IA32_SYSENTER_EIP, 0);
@@ -151,7 +165,7 @@ void vmx_vcpu_init(struct vcpu *vcpu, const struct x86_boot_state *state)
 	if ((r = vmclear((u64)vcpu->arch.control)) != VMX_SUCCEED)
 		vmx_fatal("VMCLEAR", r);
 	vmx_load(vcpu);
-	write_controls();
+	write_controls(state);
 	write_cr_ownership(state);
 	vmwrite(VMCS_EPT_POINTER, ept_pointer(vcpu->vm));
 	vmwrite(VMCS_VIRTUAL_PROCESSOR_ID, vcpu->vm->id + 1);	/* VPID 0 is the host's */
@@ -170,6 +184,12 @@ void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s)
 	s->cr3 = vmread(VMCS_GUEST_CR3);
 	s->cr4 = vmread(VMCS_GUEST_CR4);
 	s->efer = vmread(VMCS_GUEST_IA32_EFER);
+}
+
+void vmx_set_efer(struct vcpu *vcpu, u64 efer)
+{
+	(void)vcpu;
+	vmwrite(VMCS_GUEST_IA32_EFER, efer);
 }
 
 void vmx_set_rip(struct vcpu *vcpu, u64 rip)

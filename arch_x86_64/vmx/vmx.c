@@ -151,6 +151,7 @@ const struct x86_backend vmx_backend = {
 	.run = vmx_run,
 	.read_state = vmx_read_state,
 	.set_rip = vmx_set_rip,
+	.set_efer = vmx_set_efer,
 	.set_timer = vmx_set_timer,
 	.report = vmx_report,
 };

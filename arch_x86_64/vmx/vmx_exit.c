@@ -72,6 +72,14 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->addr = X86_SYSREG_CPUID;
 		e->insn_len = insn_len;
 		break;
+	case EXIT_REASON_RDMSR:
+	case EXIT_REASON_WRMSR:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_MSR | (u32)g->rcx;
+		e->write = (reason & EXIT_REASON_BASIC_MASK) == EXIT_REASON_WRMSR;
+		e->value = (g->rdx << 32) | (u32)g->rax;
+		e->insn_len = insn_len;
+		break;
 	case EXIT_REASON_HLT:
 		e->kind = EXIT_HALT;
 		e->insn_len = insn_len;
