@@ -33,9 +33,9 @@ struct x86_backend {
 	void (*read_state)(struct vcpu *vcpu, struct x86_guest_state *s);
 	void (*set_rip)(struct vcpu *vcpu, u64 rip);
 	void (*set_efer)(struct vcpu *vcpu, u64 efer);	/* the guest's IA32_EFER */
-	void (*set_timer)(struct vcpu *vcpu, u64 tsc_ticks);	/* 0: no time slice */
+	void (*set_timer)(struct vcpu *vcpu, u64 microseconds);	/* 0: no time slice */
 	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */
 };
 
-extern const struct x86_backend vmx_backend;
+extern const struct x86_backend vmx_backend, svm_backend;
 extern const struct x86_backend *backend;	/* the one in use */

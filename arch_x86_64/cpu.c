@@ -36,7 +36,8 @@ extern u64 gdt[];                          /* boot.S */
 extern const u64 exception_stubs[EXCEPTION_VECTORS]; /* isr.S */
 
 static struct tss64 host_tss __attribute__((aligned(16)));
-static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
+#define IDT_VECTORS              48	/* the exceptions, then the PIC's 16 lines */
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static u8 double_fault_stack[TSS_STACK_SIZE] __attribute__((aligned(16)));
 
 #define TSS_IST_DOUBLE_FAULT 1 /* #DF runs on its own known-good stack */
@@ -70,17 +71,27 @@ static void gdt_install_tss(void)
 	asm volatile("ltr %w0" : : "r"((u16)KERNEL_TSS));
 }
 
+static void idt_set_gate(unsigned v, u64 handler, u8 ist)
+{
+	idt[v] = (struct idt_gate){
+		.offset_low = handler & 0xffff,
+		.selector = KERNEL_CS64,
+		.ist = ist,
+		.type_attr = DESC_PRESENT | IDT_TYPE_INTERRUPT_GATE,
+		.offset_mid = (handler >> 16) & 0xffff,
+		.offset_high = handler >> 32,
+	};
+}
+
+void idt_set_interrupt_handler(unsigned vector, void (*entry)(void))
+{
+	idt_set_gate(vector, (u64)entry, 0);
+}
+
 static void idt_init(void)
 {
-	for (int v = 0; v < EXCEPTION_VECTORS; v++) {
-		u64 handler = exception_stubs[v];
-		idt[v].offset_low = handler & 0xffff;
-		idt[v].selector = KERNEL_CS64;
-		idt[v].ist = (v == VECTOR_DOUBLE_FAULT) ? TSS_IST_DOUBLE_FAULT : 0;
-		idt[v].type_attr = DESC_PRESENT | IDT_TYPE_INTERRUPT_GATE;
-		idt[v].offset_mid = (handler >> 16) & 0xffff;
-		idt[v].offset_high = handler >> 32;
-	}
+	for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
+		idt_set_gate(v, exception_stubs[v], v == VECTOR_DOUBLE_FAULT ? TSS_IST_DOUBLE_FAULT : 0);
 	struct descriptor_table_ptr p = { sizeof(idt) - 1, (u64)idt };
 	asm volatile("lidt %0" : : "m"(p));
 }

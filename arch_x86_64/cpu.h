@@ -4,6 +4,7 @@
 #include "types.h"
 
 void cpu_init(void);      /* load TSS (TR) and exception IDT */
+void idt_set_interrupt_handler(unsigned vector, void (*entry)(void));
 u64 host_tss_base(void);  /* for the VMCS host TR base field */
 
 #define TSS_TYPE_AVAILABLE_64 0x09 /* becomes 0x0b ("busy") after LTR */

@@ -16,7 +16,7 @@ extern char __image_end[];
 
 const struct x86_backend *backend;
 
-static const struct x86_backend *const backends[] = { &vmx_backend };
+static const struct x86_backend *const backends[] = { &vmx_backend, &svm_backend };
 
 _Noreturn void x86_init(u32 multiboot_magic)
 {

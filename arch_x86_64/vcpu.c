@@ -9,9 +9,7 @@
 #include "mm.h"
 #include "vm.h"
 
-#define USEC_PER_SEC	1000000ULL
-
-static u64 slice_ticks;		/* what arch_timer_arm() asked for */
+static u64 slice_us;		/* what arch_timer_arm() asked for */
 static bool slice_changed;	/* ... and not yet given to the back end */
 
 void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
@@ -28,13 +26,13 @@ void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
  * so it is handed over just before the next entry. */
 void arch_timer_arm(u64 microseconds)
 {
-	slice_ticks = microseconds * PLATFORM_TSC_HZ / USEC_PER_SEC;
+	slice_us = microseconds;
 	slice_changed = true;
 }
 
 void arch_timer_disarm(void)
 {
-	slice_ticks = 0;
+	slice_us = 0;
 	slice_changed = true;
 }
 
@@ -94,7 +92,7 @@ _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 		struct exit e;
 
 		if (slice_changed) {
-			backend->set_timer(vcpu, slice_ticks);
+			backend->set_timer(vcpu, slice_us);
 			slice_changed = false;
 		}
 		backend->run(vcpu, &e);

@@ -53,6 +53,7 @@
 /* IA32_EFER bits */
 #define EFER_LME (1ULL << 8)  /* IA-32e (long) mode enable */
 #define EFER_LMA (1ULL << 10) /* IA-32e mode active (read-only for software) */
+#define EFER_SVME (1ULL << 12) /* AMD: SVM enable */
 
 /* ---- CPUID ---- */
 #define CPUID_LEAF_VENDOR         0x0

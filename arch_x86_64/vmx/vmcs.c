@@ -5,6 +5,7 @@
  * VM entry checks all of it; a mistake shows as VM-instruction error 7
  * (controls) or 8 (host state), or as exit reason 33 (guest state). */
 #include "backend.h"
+#include "config.h"
 #include "console.h"
 #include "cpu.h"
 #include "guest_state.h"
@@ -13,6 +14,7 @@
 #include "x86.h"
 
 #define DR7_RESET_VALUE		0x400
+#define USEC_PER_SEC		1000000ULL
 #define VMCS_LINK_POINTER_NONE	(~0ULL)	/* no shadow VMCS */
 #define ACTIVITY_STATE_ACTIVE	0
 
@@ -200,9 +202,10 @@ void vmx_set_rip(struct vcpu *vcpu, u64 rip)
 
 /* The VMX-preemption timer counts down at the TSC rate divided by
  * 2^IA32_VMX_MISC[4:0] while the guest runs, and exits at zero. */
-void vmx_set_timer(struct vcpu *vcpu, u64 tsc_ticks)
+void vmx_set_timer(struct vcpu *vcpu, u64 microseconds)
 {
 	u64 rate = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	u64 tsc_ticks = microseconds * PLATFORM_TSC_HZ / USEC_PER_SEC;
 
 	(void)vcpu;
 	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, tsc_ticks ? pin_controls_timer : pin_controls);

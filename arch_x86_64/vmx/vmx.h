@@ -35,7 +35,7 @@ void vmx_load(struct vcpu *vcpu);
 void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s);
 void vmx_set_rip(struct vcpu *vcpu, u64 rip);
 void vmx_set_efer(struct vcpu *vcpu, u64 efer);
-void vmx_set_timer(struct vcpu *vcpu, u64 tsc_ticks);
+void vmx_set_timer(struct vcpu *vcpu, u64 microseconds);
 
 /* vmx_exit.c */
 void vmx_run(struct vcpu *vcpu, struct exit *e);

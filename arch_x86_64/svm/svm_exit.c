@@ -1,0 +1,129 @@
+/* AMD-V, part 2: running a vCPU and decoding why it stopped. The exit code
+ * (APM Vol. 2, appendix C) with EXITINFO1/2 becomes one `struct exit` for
+ * the portable core in hv/exit.c. Without next-RIP save (QEMU's software
+ * SVM has none) the hypervisor knows each intercepted instruction's length
+ * itself; an I/O exit always brings the next RIP in EXITINFO2. */
+#include "console.h"
+#include "exit.h"
+#include "svm.h"
+#include "x86_exit.h"
+
+static const struct { u64 code; const char *name; } exit_names[] = {
+	{ VMEXIT_INTR, "VMEXIT_INTR" },
+	{ VMEXIT_NMI, "VMEXIT_NMI" },
+	{ VMEXIT_CPUID, "VMEXIT_CPUID" },
+	{ VMEXIT_HLT, "VMEXIT_HLT" },
+	{ VMEXIT_IOIO, "VMEXIT_IOIO" },
+	{ VMEXIT_MSR, "VMEXIT_MSR" },
+	{ VMEXIT_SHUTDOWN, "VMEXIT_SHUTDOWN (triple fault)" },
+	{ VMEXIT_VMRUN, "VMEXIT_VMRUN" },
+	{ VMEXIT_VMMCALL, "VMEXIT_VMMCALL" },
+	{ VMEXIT_NPF, "VMEXIT_NPF (nested page fault)" },
+	{ VMEXIT_INVALID, "VMEXIT_INVALID (the VMCB failed VMRUN's consistency checks)" },
+};
+
+static const char *exit_name(u64 code)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(exit_names); i++)
+		if (exit_names[i].code == code)
+			return exit_names[i].name;
+	return "(not handled here)";
+}
+
+/* The length of an intercepted instruction: from next-RIP save when the
+ * CPU has it, else what the instruction is known to take. */
+static u8 insn_len(const struct vmcb *vmcb, u8 known)
+{
+	if (svm_features & SVM_FEATURE_NRIPS)
+		return vmcb->control.nrip - vmcb->save.rip;
+	return known;
+}
+
+static void decode_ioio(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *e)
+{
+	u64 info = vmcb->control.exitinfo1;
+
+	if (info & (IOIO_STR | IOIO_REP))
+		return;		/* INS/OUTS: not emulated, stays EXIT_UNHANDLED */
+	e->kind = EXIT_PIO;
+	e->addr = (info >> IOIO_PORT_SHIFT) & IOIO_PORT_MASK;
+	e->size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
+	e->write = !(info & IOIO_TYPE_IN);
+	e->reg = 0;	/* AL, AX or EAX */
+	e->value = vcpu->arch.regs.rax & (BIT(8 * e->size) - 1);
+	e->insn_len = vmcb->control.exitinfo2 - vmcb->save.rip;
+}
+
+static void decode(struct vcpu *vcpu, struct exit *e)
+{
+	struct vmcb *vmcb = vcpu_vmcb(vcpu);
+	struct x86_regs *g = &vcpu->arch.regs;
+	u64 code = svm_exitcode(vmcb);
+
+	e->syndrome = code;
+	switch (code) {
+	case VMEXIT_VMMCALL:
+		e->kind = EXIT_HYPERCALL;
+		e->args[0] = g->rax, e->args[1] = g->rdi, e->args[2] = g->rsi, e->args[3] = g->rdx;
+		e->insn_len = insn_len(vmcb, INSN_LEN_VMMCALL);
+		break;
+	case VMEXIT_IOIO:
+		decode_ioio(vcpu, vmcb, e);
+		break;
+	case VMEXIT_CPUID:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_CPUID;
+		e->insn_len = insn_len(vmcb, INSN_LEN_CPUID);
+		break;
+	case VMEXIT_MSR:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_MSR | (u32)g->rcx;
+		e->write = vmcb->control.exitinfo1 & MSR_EXITINFO1_WRITE;
+		e->value = (g->rdx << 32) | (u32)g->rax;
+		e->insn_len = insn_len(vmcb, INSN_LEN_MSR);
+		break;
+	case VMEXIT_HLT:
+		e->kind = EXIT_HALT;
+		e->insn_len = insn_len(vmcb, INSN_LEN_HLT);
+		break;
+	case VMEXIT_NPF:		/* RIP still at the instruction */
+		e->kind = EXIT_MMIO;
+		e->addr = vmcb->control.exitinfo2;
+		x86_decode_mmio(vcpu, e);
+		break;
+	case VMEXIT_INTR:	/* the host took the interrupt already (svm_entry.S) */
+		e->kind = EXIT_TIMER;
+		break;
+	default:
+		break;		/* EXIT_UNHANDLED: the report names the exit code */
+	}
+}
+
+void svm_run(struct vcpu *vcpu, struct exit *e)
+{
+	struct vmcb *vmcb = vcpu_vmcb(vcpu);
+
+	vmcb->save.rax = vcpu->arch.regs.rax;	/* VMRUN loads RAX from the VMCB */
+	svm_enter_guest(&vcpu->arch.regs, (u64)vmcb, svm_host_vmcb());
+	vcpu->arch.regs.rax = vmcb->save.rax;
+	e->kind = EXIT_UNHANDLED;
+	e->insn_len = 0;
+	decode(vcpu, e);
+}
+
+void svm_report(struct vcpu *vcpu, const struct exit *e)
+{
+	const struct vmcb_control_area *c = &vcpu_vmcb(vcpu)->control;
+	u64 info1 = c->exitinfo1;
+
+	printf("hv:   #VMEXIT code 0x%lx (%s), EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
+	       e->syndrome, exit_name(e->syndrome), info1, c->exitinfo2);
+	if (e->syndrome == VMEXIT_NPF)
+		printf("hv:   nested page fault at guest-physical 0x%lx: %s %s%s%s\n", c->exitinfo2,
+		       info1 & NPF_P ? "protection violation," : "not present,",
+		       info1 & NPF_RW ? "write" : "read", info1 & NPF_ID ? ", instruction fetch" : "",
+		       info1 & NPF_GUEST_PAGE_TABLES ? ", during a guest page walk" : "");
+	if (e->kind == EXIT_MMIO && e->size)
+		printf("hv:   decoded: %u-byte %s, register %u, instruction %u bytes\n", e->size,
+		       e->write ? "store" : "load", e->reg, e->insn_len);
+}
