@@ -20,7 +20,62 @@
 #define REG_R14	0x70
 #define REG_R15	0x78
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* The 14 general registers that neither the VMCS nor the VMCB keeps (all
+ * but RAX and RSP), between the CPU and the struct x86_regs at %rax. */
+.macro load_guest_gprs_from_rax
+	mov REG_RBX(%rax), %rbx
+	mov REG_RCX(%rax), %rcx
+	mov REG_RDX(%rax), %rdx
+	mov REG_RSI(%rax), %rsi
+	mov REG_RDI(%rax), %rdi
+	mov REG_RBP(%rax), %rbp
+	mov REG_R8(%rax), %r8
+	mov REG_R9(%rax), %r9
+	mov REG_R10(%rax), %r10
+	mov REG_R11(%rax), %r11
+	mov REG_R12(%rax), %r12
+	mov REG_R13(%rax), %r13
+	mov REG_R14(%rax), %r14
+	mov REG_R15(%rax), %r15
+.endm
+
+/* The host's callee-saved registers (System V ABI), kept across the guest. */
+.macro push_host_callee_saved
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+
+.macro pop_host_callee_saved
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+.endm
+
+.macro save_guest_gprs_to_rax
+	mov %rbx, REG_RBX(%rax)
+	mov %rcx, REG_RCX(%rax)
+	mov %rdx, REG_RDX(%rax)
+	mov %rsi, REG_RSI(%rax)
+	mov %rdi, REG_RDI(%rax)
+	mov %rbp, REG_RBP(%rax)
+	mov %r8, REG_R8(%rax)
+	mov %r9, REG_R9(%rax)
+	mov %r10, REG_R10(%rax)
+	mov %r11, REG_R11(%rax)
+	mov %r12, REG_R12(%rax)
+	mov %r13, REG_R13(%rax)
+	mov %r14, REG_R14(%rax)
+	mov %r15, REG_R15(%rax)
+.endm
+#else
 #include "types.h"
 
 /* In the order of the register numbers in instructions (ModRM, REX), so

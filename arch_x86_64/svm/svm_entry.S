@@ -35,12 +35,7 @@
 	.code64
 	.global svm_enter_guest
 svm_enter_guest:
-	push %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_host_callee_saved
 	push %rdx               /* [rsp+16]: host_vmcb_pa */
 	push %rsi               /* [rsp+8]:  vmcb_pa */
 	push %rdi               /* [rsp+0]:  struct x86_regs * */
@@ -54,20 +49,7 @@ svm_enter_guest:
 
 	/* Guest GPRs from *regs (RAX comes from the VMCB) */
 	mov %rdi, %rax
-	mov REG_RBX(%rax), %rbx
-	mov REG_RCX(%rax), %rcx
-	mov REG_RDX(%rax), %rdx
-	mov REG_RSI(%rax), %rsi
-	mov REG_RDI(%rax), %rdi
-	mov REG_RBP(%rax), %rbp
-	mov REG_R8(%rax),  %r8
-	mov REG_R9(%rax),  %r9
-	mov REG_R10(%rax), %r10
-	mov REG_R11(%rax), %r11
-	mov REG_R12(%rax), %r12
-	mov REG_R13(%rax), %r13
-	mov REG_R14(%rax), %r14
-	mov REG_R15(%rax), %r15
+	load_guest_gprs_from_rax
 
 	mov 8(%rsp), %rax       /* vmcb_pa */
 	vmload                  /* guest FS/GS/TR/LDTR/... from the VMCB */
@@ -77,20 +59,7 @@ svm_enter_guest:
 	/* Back in the host: RAX = vmcb_pa, RSP = our stack, GIF = 0.
 	 * Store the guest GPRs into *regs. */
 	mov (%rsp), %rax
-	mov %rbx, REG_RBX(%rax)
-	mov %rcx, REG_RCX(%rax)
-	mov %rdx, REG_RDX(%rax)
-	mov %rsi, REG_RSI(%rax)
-	mov %rdi, REG_RDI(%rax)
-	mov %rbp, REG_RBP(%rax)
-	mov %r8,  REG_R8(%rax)
-	mov %r9,  REG_R9(%rax)
-	mov %r10, REG_R10(%rax)
-	mov %r11, REG_R11(%rax)
-	mov %r12, REG_R12(%rax)
-	mov %r13, REG_R13(%rax)
-	mov %r14, REG_R14(%rax)
-	mov %r15, REG_R15(%rax)
+	save_guest_gprs_to_rax
 
 	mov 16(%rsp), %rax      /* host_vmcb_pa */
 	vmload                  /* host FS/GS/TR/LDTR/... again */
@@ -99,12 +68,7 @@ svm_enter_guest:
 	cli                     /* the host's C code runs with IF = 0 */
 
 	add $24, %rsp           /* drop regs, vmcb_pa, host_vmcb_pa */
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	pop_host_callee_saved
 	ret
 
 	.section .note.GNU-stack, "", @progbits

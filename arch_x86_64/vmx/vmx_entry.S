@@ -25,12 +25,7 @@
 	.code64
 	.global vmx_enter_guest
 vmx_enter_guest:
-	push %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	push_host_callee_saved
 	push %rsi               /* [rsp+8]: launched flag */
 	push %rdi               /* [rsp+0]: struct guest_regs * */
 
@@ -38,20 +33,7 @@ vmx_enter_guest:
 	vmwrite %rsp, %rax
 
 	mov %rdi, %rax          /* rax = regs; loaded last */
-	mov REG_RBX(%rax), %rbx
-	mov REG_RCX(%rax), %rcx
-	mov REG_RDX(%rax), %rdx
-	mov REG_RSI(%rax), %rsi
-	mov REG_RDI(%rax), %rdi
-	mov REG_RBP(%rax), %rbp
-	mov REG_R8(%rax),  %r8
-	mov REG_R9(%rax),  %r9
-	mov REG_R10(%rax), %r10
-	mov REG_R11(%rax), %r11
-	mov REG_R12(%rax), %r12
-	mov REG_R13(%rax), %r13
-	mov REG_R14(%rax), %r14
-	mov REG_R15(%rax), %r15
+	load_guest_gprs_from_rax
 	cmpq $0, 8(%rsp)        /* launched? (MOV does not change flags) */
 	mov REG_RAX(%rax), %rax
 	jne 1f
@@ -72,32 +54,14 @@ vmx_entry_failed:
 vmx_exit_entry:
 	push %rax               /* guest RAX; now [rsp+8] = regs pointer */
 	mov 8(%rsp), %rax
-	mov %rbx, REG_RBX(%rax)
-	mov %rcx, REG_RCX(%rax)
-	mov %rdx, REG_RDX(%rax)
-	mov %rsi, REG_RSI(%rax)
-	mov %rdi, REG_RDI(%rax)
-	mov %rbp, REG_RBP(%rax)
-	mov %r8,  REG_R8(%rax)
-	mov %r9,  REG_R9(%rax)
-	mov %r10, REG_R10(%rax)
-	mov %r11, REG_R11(%rax)
-	mov %r12, REG_R12(%rax)
-	mov %r13, REG_R13(%rax)
-	mov %r14, REG_R14(%rax)
-	mov %r15, REG_R15(%rax)
+	save_guest_gprs_to_rax
 	pop %rcx                /* guest RAX */
 	mov %rcx, REG_RAX(%rax)
 	add $16, %rsp           /* drop regs pointer and launched flag */
 	mov $VMX_SUCCEED, %eax
 
 vmx_return_to_host:
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	pop_host_callee_saved
 	ret
 
 	.section .note.GNU-stack, "", @progbits
