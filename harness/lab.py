@@ -109,12 +109,16 @@ def listing() -> str:
 
 def debug(target_name: str, guest: str, port: int = 1234) -> None:
     target = load_target(target_name)
+    if target.emulator["kind"] != "qemu":
+        raise HarnessError(f"debug attaches gdb to QEMU's gdb stub; target {target.name} runs "
+                           f"under {target.emulator['binary']}: use a QEMU target (e.g. svm for "
+                           f"x86), or Bochs' own debugger (bochs -f build/logs/*.run/bochsrc)")
     scenario = load_scenario(guest or target.default_guest, target.arch)
     ensure_packages(DEBUG_PACKAGES)
     gdb = require_program("gdb-multiarch", "gdb-multiarch")
     b = build(target, [scenario])
-    image = b.image(scenario.name)
-    argv = target.command(image, gdb_port=port)
+    image = b.elf(scenario.name)       # the symbols; QEMU boots b.image()
+    argv = target.command(b.image(scenario.name), gdb_port=port)
     print(f"$ {shell_quote(argv)}")
     qemu = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL)
     try:

@@ -11,8 +11,8 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
-KEYS = {"description", "vms", "expect", "forbid", "min_exits", "interleaved", "from_reset",
-        "arches", "timeout", "on"}
+KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
+        "from_reset", "arches", "timeout", "on"}
 
 
 @dataclass
@@ -65,8 +65,13 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
             raise HarnessError(f"{where}: scenario '{name}' names no such VM: {', '.join(stray)}")
         for pattern in [p for ps in spec["expect"].values() for p in ps] + spec.get("forbid", []):
             compile_pattern(pattern)
-        scenarios[name] = Scenario(name=name, forbid=DEFAULT_FORBID + spec.get("forbid", []),
-                                   **{k: v for k, v in spec.items() if k != "forbid"})
+        unknown_allowed = sorted(set(spec.get("allow", [])) - set(DEFAULT_FORBID))
+        if unknown_allowed:
+            raise HarnessError(f"{where}: scenario '{name}' allows {unknown_allowed}, which is "
+                               f"not a default forbidden line ({DEFAULT_FORBID})")
+        forbid = [p for p in DEFAULT_FORBID if p not in spec.get("allow", [])]
+        scenarios[name] = Scenario(name=name, forbid=forbid + spec.get("forbid", []),
+                                   **{k: v for k, v in spec.items() if k not in ("forbid", "allow")})
     return scenarios
 
 
