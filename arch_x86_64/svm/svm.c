@@ -15,6 +15,7 @@
 #define PAT_RESET_VALUE		0x0007040600070406ULL	/* WB, WT, UC-, UC, twice */
 #define RFLAGS_IF		BIT(9)
 #define ALL_INTERCEPTED		0xff
+#define VECTOR_DOUBLE_FAULT	8
 
 u32 svm_features;
 static u8 host_save_area[HSAVE_SIZE] __attribute__((aligned(PAGE_SIZE)));	/* VM_HSAVE_PA */
@@ -61,7 +62,10 @@ static void write_control(struct vcpu *vcpu, struct vmcb_control_area *c)
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT |
 			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL;
-	c->intercept_exceptions = 0;
+	/* A double fault is the guest's last chance; intercepting it stops a
+	 * broken guest before its triple fault, which Bochs 2.7 turns into a
+	 * machine reset instead of VMEXIT_SHUTDOWN. */
+	c->intercept_exceptions = BIT(VECTOR_DOUBLE_FAULT);
 	c->iopm_base_pa = (u64)io_permission_map;
 	c->msrpm_base_pa = (u64)msr_permission_map;
 	c->guest_asid = vcpu->vm->id + 1;	/* TLB tag; ASID 0 is the host's */

@@ -15,6 +15,7 @@ static const struct { u64 code; const char *name; } exit_names[] = {
 	{ VMEXIT_HLT, "VMEXIT_HLT" },
 	{ VMEXIT_IOIO, "VMEXIT_IOIO" },
 	{ VMEXIT_MSR, "VMEXIT_MSR" },
+	{ VMEXIT_EXCP0 + 8, "VMEXIT_EXCP8 (double fault)" },
 	{ VMEXIT_SHUTDOWN, "VMEXIT_SHUTDOWN (triple fault)" },
 	{ VMEXIT_VMRUN, "VMEXIT_VMRUN" },
 	{ VMEXIT_VMMCALL, "VMEXIT_VMMCALL" },
