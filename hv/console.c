@@ -20,12 +20,6 @@ void printf(const char *fmt, ...)
 	va_end(ap);
 }
 
-void puts_raw(const char *s)
-{
-	while (*s)
-		uart_sink(NULL, *s++);
-}
-
 _Noreturn void panic(const char *fmt, ...)
 {
 	va_list ap;

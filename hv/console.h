@@ -4,5 +4,4 @@
 #include "format.h"
 
 void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void puts_raw(const char *s);
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -237,3 +237,11 @@ def test_scenario_overrides_for_one_architecture():
     assert parse_scenarios(text)["s"].expect["hv"] == ["generic"]
     x86 = parse_scenarios(text, arch="x86_64")["s"]
     assert x86.expect == {"a": ["x"], "hv": ["EPT violation"]} and x86.min_exits == {"a": {"pio": 1}}
+
+
+def test_scenario_may_allow_a_default_forbidden_line_but_no_other():
+    spec = '[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\nallow = ["%s"]\n'
+    assert "stopped: unhandled" not in parse_scenarios(spec % "stopped: unhandled")["s"].forbid
+    assert "FAIL:" in parse_scenarios(spec % "stopped: unhandled")["s"].forbid
+    with pytest.raises(HarnessError, match="not a default forbidden line"):
+        parse_scenarios(spec % "anything")
