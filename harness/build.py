@@ -14,6 +14,7 @@ Layout under build/<target>/:
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 from . import BUILD, ROOT, HarnessError
@@ -40,6 +41,25 @@ def ninja_binary() -> str:
 
 def rel(path: Path) -> str:
     return os.path.relpath(path, ROOT)
+
+
+VMCS_FIELD_FILE = ROOT / "arch_x86_64" / "vmx" / "vmcs_fields.toml"
+VMCS_WIDTHS = {"16": 0, "64": 1, "32": 2, "natural": 3}
+VMCS_TYPES = {"control": 0, "exit-information": 1, "guest-state": 2, "host-state": 3}
+
+
+def vmcs_fields() -> list[dict]:
+    """The VMCS field table, each field with its encoding (SDM Appendix B)."""
+    fields = []
+    for name, f in tomllib.loads(VMCS_FIELD_FILE.read_text()).items():
+        if f["width"] not in VMCS_WIDTHS or f["type"] not in VMCS_TYPES:
+            raise HarnessError(f"{rel(VMCS_FIELD_FILE)}: {name}: unknown width or type")
+        fields.append(dict(name=name, index=f["index"],
+                           width_name=f["width"].upper(),
+                           type_name=f["type"].upper().replace("-", "_"),
+                           encoding=VMCS_WIDTHS[f["width"]] << 13 | VMCS_TYPES[f["type"]] << 10
+                           | f["index"] << 1))
+    return fields
 
 
 class Build:
@@ -89,6 +109,9 @@ class Build:
         write_if_changed(self.gen / "config.h", render("config.h.j2", **values))
         write_if_changed(self.gen / "hv.ld", render(f"{self.arch}/hv.ld.j2", **values))
         write_if_changed(self.gen / "guest.ld", render(f"{self.arch}/guest.ld.j2", **values))
+        if self.arch == "x86_64":
+            write_if_changed(self.gen / "vmcs_fields.h",
+                             render("x86_64/vmcs_fields.h.j2", fields=vmcs_fields()))
         for s in scenarios:
             vms = [dict(name=vm, guest=guest, image=rel(self.guest_binary(guest)),
                         from_reset=vm in s.from_reset) for vm, guest in s.vms.items()]

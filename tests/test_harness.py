@@ -245,3 +245,12 @@ def test_scenario_may_allow_a_default_forbidden_line_but_no_other():
     assert "FAIL:" in parse_scenarios(spec % "stopped: unhandled")["s"].forbid
     with pytest.raises(HarnessError, match="not a default forbidden line"):
         parse_scenarios(spec % "anything")
+
+
+def test_vmcs_field_table_computes_the_sdm_encodings():
+    from harness.build import vmcs_fields
+    enc = {f["name"]: f["encoding"] for f in vmcs_fields()}
+    assert enc["EXIT_QUALIFICATION"] == 0x6400      # natural width, exit information
+    assert enc["HOST_RIP"] == 0x6c16                # natural width, host state, index 11
+    assert enc["EPT_POINTER"] == 0x201a             # 64-bit control
+    assert enc["GUEST_CS_ACCESS_RIGHTS"] == 0x4816  # 32-bit guest state

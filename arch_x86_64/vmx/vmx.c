@@ -49,13 +49,25 @@ _Noreturn void vmx_fatal(const char *what, enum vmx_result r)
 	panic("%s failed: VMfailInvalid (no current VMCS)", what);
 }
 
+/* A VMCS field's name, from the generated table (vmcs_fields.toml). */
+static const char *vmcs_field_name(u64 encoding)
+{
+#define FIELD_NAME(name) { VMCS_##name, #name },
+	static const struct { u64 encoding; const char *name; } names[] = { VMCS_FIELDS(FIELD_NAME) };
+#undef FIELD_NAME
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].encoding == encoding)
+			return names[i].name;
+	return "(not in vmcs_fields.toml)";
+}
+
 u64 vmread(u64 field)
 {
 	u64 value;
 	enum vmx_result r = vmread_checked(field, &value);
 
 	if (r != VMX_SUCCEED) {
-		printf("hv: VMREAD of field 0x%04lx\n", field);
+		printf("hv: VMREAD of field 0x%04lx (%s)\n", field, vmcs_field_name(field));
 		vmx_fatal("VMREAD", r);
 	}
 	return value;
@@ -66,7 +78,7 @@ void vmwrite(u64 field, u64 value)
 	enum vmx_result r = vmwrite_checked(field, value);
 
 	if (r != VMX_SUCCEED) {
-		printf("hv: VMWRITE of field 0x%04lx = 0x%lx\n", field, value);
+		printf("hv: VMWRITE of field 0x%04lx (%s) = 0x%lx\n", field, vmcs_field_name(field), value);
 		vmx_fatal("VMWRITE", r);
 	}
 }
