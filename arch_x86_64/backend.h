@@ -31,7 +31,7 @@ struct x86_backend {
 	void (*load)(struct vcpu *vcpu);	/* make this vCPU's VMCS current */
 	void (*run)(struct vcpu *vcpu, struct exit *e);	/* enter; decode the exit */
 	void (*read_state)(struct vcpu *vcpu, struct x86_guest_state *s);
-	void (*set_rip)(struct vcpu *vcpu, u64 rip);
+	void (*advance_rip)(struct vcpu *vcpu, u64 bytes);	/* past the trapped instruction */
 	void (*set_efer)(struct vcpu *vcpu, u64 efer);	/* the guest's IA32_EFER */
 	void (*set_timer)(struct vcpu *vcpu, u64 microseconds);	/* 0: no time slice */
 	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */

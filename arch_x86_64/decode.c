@@ -54,28 +54,28 @@ static bool guest_translate(struct vm *vm, u64 cr3, u64 gva, u64 *gpa)
 	return false;
 }
 
-/* Copy up to MAX_INSN_LEN bytes from the guest's RIP; returns how many
- * could be read (the instruction may end before an unmapped page). */
+/* Copy up to MAX_INSN_LEN bytes from the guest's RIP, a page at a time;
+ * returns how many could be read (the instruction may end before an
+ * unmapped page). */
 static unsigned fetch(struct vcpu *vcpu, const struct x86_guest_state *s, u8 *insn)
 {
-	u64 gpa = 0;
+	unsigned got = 0;
 
-	for (unsigned i = 0; i < MAX_INSN_LEN; i++) {
-		u64 gva = s->rip + i;
-		if (i == 0 || IS_ALIGNED(gva, PAGE_SIZE)) {	/* a new page */
-			if (!(s->cr0 & CR0_PG))
-				gpa = gva;
-			else if (!guest_translate(vcpu->vm, s->cr3, gva, &gpa))
-				return i;
-		} else {
-			gpa++;
-		}
-		u8 *p = vm_guest_ptr(vcpu->vm, gpa, 1);
+	while (got < MAX_INSN_LEN) {
+		u64 gva = s->rip + got, gpa = gva;
+		unsigned chunk = PAGE_SIZE - (gva & (PAGE_SIZE - 1));
+
+		if (chunk > MAX_INSN_LEN - got)
+			chunk = MAX_INSN_LEN - got;
+		if ((s->cr0 & CR0_PG) && !guest_translate(vcpu->vm, s->cr3, gva, &gpa))
+			break;
+		const u8 *p = vm_guest_ptr(vcpu->vm, gpa, chunk);
 		if (!p)
-			return i;
-		insn[i] = *p;
+			break;
+		memcpy(insn + got, p, chunk);
+		got += chunk;
 	}
-	return MAX_INSN_LEN;
+	return got;
 }
 
 /* Bytes taken by the ModRM byte's memory operand (ModRM, SIB, displacement). */

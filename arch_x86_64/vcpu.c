@@ -65,8 +65,6 @@ u64 x86_read_gpr(struct vcpu *vcpu, unsigned n)
 
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 {
-	struct x86_guest_state s;
-
 	switch (e->kind) {
 	case EXIT_HYPERCALL:
 		vcpu->arch.regs.rax = e->result;
@@ -79,10 +77,8 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	default:
 		break;
 	}
-	if (e->insn_len) {
-		backend->read_state(vcpu, &s);
-		backend->set_rip(vcpu, s.rip + e->insn_len);
-	}
+	if (e->insn_len)
+		backend->advance_rip(vcpu, e->insn_len);
 }
 
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu)

@@ -139,9 +139,9 @@ static void svm_read_state(struct vcpu *vcpu, struct x86_guest_state *s)
 	};
 }
 
-static void svm_set_rip(struct vcpu *vcpu, u64 rip)
+static void svm_advance_rip(struct vcpu *vcpu, u64 bytes)
 {
-	vcpu_vmcb(vcpu)->save.rip = rip;
+	vcpu_vmcb(vcpu)->save.rip += bytes;
 }
 
 static void svm_set_efer(struct vcpu *vcpu, u64 efer)
@@ -169,7 +169,7 @@ const struct x86_backend svm_backend = {
 	.load = svm_load,
 	.run = svm_run,
 	.read_state = svm_read_state,
-	.set_rip = svm_set_rip,
+	.advance_rip = svm_advance_rip,
 	.set_efer = svm_set_efer,
 	.set_timer = svm_set_timer,
 	.report = svm_report,

@@ -194,10 +194,10 @@ void vmx_set_efer(struct vcpu *vcpu, u64 efer)
 	vmwrite(VMCS_GUEST_IA32_EFER, efer);
 }
 
-void vmx_set_rip(struct vcpu *vcpu, u64 rip)
+void vmx_advance_rip(struct vcpu *vcpu, u64 bytes)
 {
 	(void)vcpu;	/* always the current VMCS: called right after its exit */
-	vmwrite(VMCS_GUEST_RIP, rip);
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + bytes);
 }
 
 /* The VMX-preemption timer counts down at the TSC rate divided by

@@ -33,7 +33,7 @@ u64 vmx_apply_fixed_bits(u64 value, u32 fixed0_msr, u32 fixed1_msr);
 void vmx_vcpu_init(struct vcpu *vcpu, const struct x86_boot_state *state);
 void vmx_load(struct vcpu *vcpu);
 void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s);
-void vmx_set_rip(struct vcpu *vcpu, u64 rip);
+void vmx_advance_rip(struct vcpu *vcpu, u64 bytes);
 void vmx_set_efer(struct vcpu *vcpu, u64 efer);
 void vmx_set_timer(struct vcpu *vcpu, u64 microseconds);
 
