@@ -237,3 +237,21 @@ def test_scenario_overrides_for_one_architecture():
     assert parse_scenarios(text)["s"].expect["hv"] == ["generic"]
     x86 = parse_scenarios(text, arch="x86_64")["s"]
     assert x86.expect == {"a": ["x"], "hv": ["EPT violation"]} and x86.min_exits == {"a": {"pio": 1}}
+
+
+def test_scenario_overrides_for_one_target_win_over_its_architecture():
+    text = ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\nexpect.hv = ["generic"]\n'
+            '[s.on.x86_64]\nexpect.hv = ["EPT violation"]\n'
+            '[s.on.trap-emulate]\nexpect.a = ["FAIL: y"]\nexpect.hv = ["#PF"]\nallow = ["FAIL:"]\n'
+            '[s.on.svm]\nskip = "not here"\n')
+    vmx = parse_scenarios(text, arch="x86_64", target="vmx")["s"]
+    assert vmx.expect == {"a": ["x"], "hv": ["EPT violation"]} and "FAIL:" in vmx.forbid
+    te = parse_scenarios(text, arch="x86_64", target="trap-emulate")["s"]
+    assert te.expect == {"a": ["FAIL: y"], "hv": ["#PF"]} and "FAIL:" not in te.forbid
+    assert te.skip is None
+    assert parse_scenarios(text, arch="x86_64", target="svm")["s"].skip == "not here"
+
+
+def test_arches_may_name_a_target():
+    s = parse_scenarios('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\narches = ["svm"]\n')["s"]
+    assert s.runs_on("x86_64", "svm") and not s.runs_on("x86_64", "vmx")
