@@ -74,6 +74,14 @@ def test_config_header_renders_the_memory_map_in_hex():
     assert "#define PLATFORM_GICD_BASE\t0x8000000ULL" in text
 
 
+def test_config_header_names_a_forced_x86_back_end():
+    te, svm = load_target("trap-emulate"), load_target("svm")
+    text = render("config.h.j2", target=te, platform=te.platform, guest=te.guest)
+    assert "#define PLATFORM_BACKEND_TRAP_EMULATE\t1" in text
+    assert "PLATFORM_BACKEND_" not in render("config.h.j2", target=svm, platform=svm.platform,
+                                             guest=svm.guest)
+
+
 def test_template_with_a_missing_value_is_an_error():
     with pytest.raises(Exception, match="has no attribute .max_vms."):
         render("config.h.j2", target=load_target("arm64"), platform={}, guest={})
