@@ -133,10 +133,12 @@ static u64 effective_address(struct vcpu *vcpu, const struct insn *in, unsigned 
 }
 
 /* IN/OUT: port from imm8 or DX, data in AL/AX/EAX (SDM Vol. 2A, "IN"). */
-static bool decode_pio(struct vcpu *vcpu, const struct insn *in, u8 op, struct exit *e)
+static void decode_pio(struct vcpu *vcpu, const struct insn *in, u8 op, struct exit *e)
 {
 	unsigned len = in->at + 1;
 
+	if (len + !(op & OP_IO_DX) > in->fetched)
+		return;		/* the imm8 is not in guest RAM: stays unhandled */
 	e->kind = EXIT_PIO;
 	e->size = !(op & OP_IO_WIDE) ? 1 : in->opsize ? 2 : 4;
 	e->write = op & OP_IO_OUT;
@@ -148,7 +150,6 @@ static bool decode_pio(struct vcpu *vcpu, const struct insn *in, u8 op, struct e
 	e->value = vcpu->arch.regs.rax & (BIT(8 * e->size) - 1);
 	e->insn_len = len;
 	te_vcpu(vcpu)->what = e->write ? "OUT" : "IN";
-	return true;
 }
 
 static u64 *control_register(struct te_vcpu *t, unsigned n)
@@ -170,13 +171,13 @@ static bool emulate_mov_cr(struct vcpu *vcpu, const struct insn *in, u8 op, unsi
 	u64 *cr = control_register(te_vcpu(vcpu), MODRM_REG(modrm) | (in->rex & REX_R ? 8 : 0));
 	u64 *gpr = reg(vcpu, MODRM_RM(modrm) | (in->rex & REX_B ? 8 : 0));
 
-	if (!cr)
+	*len = in->at + 3;
+	if (!cr || *len > in->fetched)
 		return false;
 	if (op == OP2_MOV_TO_CR)
 		*cr = *gpr;
 	else
 		*gpr = *cr;
-	*len = in->at + 3;
 	te_vcpu(vcpu)->what = op == OP2_MOV_TO_CR ? "MOV to CR" : "MOV from CR";
 	return true;
 }
@@ -192,8 +193,10 @@ static bool emulate_table_load(struct vcpu *vcpu, const struct insn *in, u8 op, 
 		if (MODRM_MOD(modrm) != MOD_REGISTER || (which != GROUP6_LLDT && which != GROUP6_LTR))
 			return false;	/* from memory: not emulated */
 		u16 sel = (u16)*reg(vcpu, MODRM_RM(modrm) | (in->rex & REX_B ? 8 : 0));
-		*(which == GROUP6_LLDT ? &t->ldtr : &t->tr) = sel;
 		*len = modrm_at + 1;
+		if (*len > in->fetched)
+			return false;
+		*(which == GROUP6_LLDT ? &t->ldtr : &t->tr) = sel;
 		t->what = which == GROUP6_LLDT ? "LLDT" : "LTR";
 		return true;
 	}
@@ -201,17 +204,19 @@ static bool emulate_table_load(struct vcpu *vcpu, const struct insn *in, u8 op, 
 		return false;
 	u8 *m = vm_guest_ptr(vcpu->vm, effective_address(vcpu, in, modrm_at, &operand),
 			     TABLE_REG_SIZE);
-	if (!m)
-		return false;
+	*len = modrm_at + operand;
+	if (!m || *len > in->fetched)
+		return false;	/* an operand outside guest RAM: stopped, with a report */
 	struct te_table_reg *r = which == GROUP7_LGDT ? &t->gdtr : &t->idtr;
 	memcpy(&r->limit, m, sizeof(r->limit));
 	memcpy(&r->base, m + sizeof(r->limit), sizeof(r->base));
-	*len = modrm_at + operand;
 	t->what = which == GROUP7_LGDT ? "LGDT" : "LIDT";
 	return true;
 }
 
-/* Emulated here, on the virtual state; false if not one of these. */
+/* Emulated here, on the virtual state; false if not one of these (then
+ * nothing has changed). Each emulator checks that the whole instruction
+ * was readable before it changes anything. */
 static bool emulate_locally(struct vcpu *vcpu, const struct insn *in)
 {
 	struct te_vcpu *t = te_vcpu(vcpu);
@@ -230,15 +235,13 @@ static bool emulate_locally(struct vcpu *vcpu, const struct insn *in)
 	} else if (op2 == OP2_GROUP6 || op2 == OP2_GROUP7) {
 		if (!emulate_table_load(vcpu, in, op2, &len))
 			return false;
-	} else if (op2 == OP2_CLTS) {
+	} else if (op2 == OP2_CLTS && in->at + 2 <= in->fetched) {
 		t->cr0 &= ~CR0_TS;
 		t->what = "CLTS";
 		len = in->at + 2;
 	} else {
 		return false;
 	}
-	if (len > in->fetched)
-		return false;
 	t->frame.rip += len;
 	return true;
 }
