@@ -59,6 +59,8 @@
 #define CR0_TS		BIT(3)	/* task switched */
 #define INSN_LEN_VMCALL	3
 #define TABLE_REG_SIZE	10	/* LGDT/LIDT operand in 64-bit mode: limit, base */
+#define SELECTOR_RPL	3	/* selector bits 1:0: the ring the guest ran in */
+#define REPORT_BYTES	8	/* instruction bytes shown in a report */
 
 /* One instruction as read from guest memory, with its prefixes skipped. */
 struct insn {
@@ -345,9 +347,9 @@ void te_report(struct vcpu *vcpu, const struct exit *e)
 	fetch(vcpu, &in);
 	printf("hv:   guest exception %lu (%s) in ring %lu, error code 0x%lx\n", t->frame.vector,
 	       t->frame.vector < ARRAY_SIZE(vector_names) ? vector_names[t->frame.vector] : "?",
-	       t->frame.cs & 3, t->frame.error_code);
+	       t->frame.cs & SELECTOR_RPL, t->frame.error_code);
 	printf("hv:   instruction bytes at rip:");
-	for (unsigned i = 0; i < 8 && i < in.fetched; i++)
+	for (unsigned i = 0; i < REPORT_BYTES && i < in.fetched; i++)
 		printf(" %02x", in.bytes[i]);
 	printf("%s\n", t->what ? "" : " (not an instruction this monitor emulates)");
 	if (t->frame.vector == VECTOR_PF)
