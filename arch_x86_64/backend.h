@@ -1,6 +1,7 @@
 /* What differs between Intel VT-x and AMD-V, as one table of functions.
  * arch_x86_64/ chooses a back end at boot from CPUID (init.c) and calls
- * only through this table; arch_x86_64/vmx/ and arch_x86_64/svm/ fill it. */
+ * only through this table; arch_x86_64/vmx/ and arch_x86_64/svm/ fill it,
+ * and arch_x86_64/trap_emulate/ when the target file asks for it. */
 #pragma once
 #include "types.h"
 
@@ -37,5 +38,5 @@ struct x86_backend {
 	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */
 };
 
-extern const struct x86_backend vmx_backend, svm_backend;
+extern const struct x86_backend vmx_backend, svm_backend, trap_emulate_backend;
 extern const struct x86_backend *backend;	/* the one in use */

@@ -140,6 +140,8 @@ gdt:
 	.quad 0x00AF9A000000FFFF        /* KERNEL_CS64: L=1, D=0, code r/x */
 	.quad 0x00CF92000000FFFF        /* KERNEL_DS:   base 0, limit 4G, data r/w */
 	.quad 0, 0                      /* KERNEL_TSS:  filled in by gdt_install_tss() */
+	.quad 0x00CFF2000000FFFF        /* USER_DS:   as KERNEL_DS, DPL=3 (trap-and-emulate guests) */
+	.quad 0x00AFFA000000FFFF        /* USER_CS64: as KERNEL_CS64, DPL=3 */
 gdt_end:
 
 	.global gdt_pointer

@@ -46,6 +46,9 @@ static u8 double_fault_stack[TSS_STACK_SIZE] __attribute__((aligned(16)));
 
 u64 host_tss_base(void) { return (u64)&host_tss; }
 
+/* TSS.RSP0: the stack the CPU switches to on an exception from ring 3. */
+void host_tss_set_rsp0(u64 rsp) { host_tss.rsp[0] = rsp; }
+
 /* 16-byte system descriptor (SDM Vol. 3A, 8.2.3, figure 8-4) */
 void make_tss_descriptor(u64 desc[2], u64 base, u32 limit, u8 type)
 {

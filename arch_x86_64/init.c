@@ -1,6 +1,7 @@
 /* x86_64 start-up in C: console, the host's CPU tables, then the choice of
- * back end (VT-x or AMD-V) from what CPUID reports; then the portable core
- * takes over in hv/main.c. */
+ * back end (VT-x or AMD-V) from what CPUID reports, unless the target file
+ * names one (trap and emulate, which needs no CPU support); then the
+ * portable core takes over in hv/main.c. */
 #include "arch.h"
 #include "backend.h"
 #include "config.h"
@@ -16,7 +17,11 @@ extern char __image_end[];
 
 const struct x86_backend *backend;
 
+#ifdef PLATFORM_BACKEND_TRAP_EMULATE	/* [platform] backend = "trap-emulate" */
+static const struct x86_backend *const backends[] = { &trap_emulate_backend };
+#else
 static const struct x86_backend *const backends[] = { &vmx_backend, &svm_backend };
+#endif
 
 _Noreturn void x86_init(u32 multiboot_magic)
 {

@@ -14,7 +14,7 @@ import time
 from . import BUILD, HarnessError
 from .build import Build
 from .lab import boot, ensure_tools
-from .scenario import load_scenarios
+from .scenario import load_scenarios, runnable
 from .target import load_target
 
 BENCH_DIR = BUILD / "bench"
@@ -66,7 +66,7 @@ def clean_build_seconds(target) -> float:
     scratch = BENCH_DIR / f"clean-build-{target.name}"
     shutil.rmtree(scratch, ignore_errors=True)
     start = time.monotonic()
-    Build(target, scratch).run(list(load_scenarios(target.arch).values()), echo=False)
+    Build(target, scratch).run(runnable(load_scenarios(target.arch, target.name)), echo=False)
     seconds = time.monotonic() - start
     shutil.rmtree(scratch, ignore_errors=True)
     return seconds

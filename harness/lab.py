@@ -9,7 +9,7 @@ from pathlib import Path
 from . import BUILD, ROOT, HarnessError, TargetUnavailable, console
 from .build import Build
 from .deps import ensure_packages, require_program
-from .scenario import Scenario, load_scenario, load_scenarios
+from .scenario import Scenario, load_scenario, load_scenarios, runnable
 from .target import Target, load_target, shell_quote, target_names
 from .toolchain import find_toolchain, preferred_packages
 
@@ -73,7 +73,7 @@ def setup(echo=print) -> None:
 def build(target: Target, scenarios: list[Scenario] | None = None, echo=True) -> Build:
     ensure_tools(target)
     b = Build(target)
-    b.run(scenarios if scenarios is not None else list(load_scenarios(target.arch).values()),
+    b.run(scenarios if scenarios is not None else runnable(load_scenarios(target.arch, target.name)),
           echo=echo)
     return b
 
@@ -87,7 +87,7 @@ def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
          quiet_build=False) -> console.Result:
     """Build and boot one scenario, checking the console as it runs."""
     target = load_target(target_name or "arm64")
-    scenario = load_scenario(guest or target.default_guest, target.arch)
+    scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount)
@@ -100,8 +100,11 @@ def listing() -> str:
     out = []
     for t in all_targets():
         out.append(f"target {t.name}: {t.description}")
-        for s in load_scenarios(t.arch).values():
+        for s in load_scenarios(t.arch, t.name).values():
             default = " (default)" if s.name == t.default_guest else ""
+            if s.skip:
+                out.append(f"  --guest {s.name:<14} not on this target: {s.skip}")
+                continue
             vms = ", ".join(f"{vm}={g}" for vm, g in s.vms.items())
             out.append(f"  --guest {s.name:<14} {s.description}{default}  [{vms}]")
     return "\n".join(out)
@@ -113,7 +116,7 @@ def debug(target_name: str, guest: str, port: int = 1234) -> None:
         raise HarnessError(f"debug attaches gdb to QEMU's gdb stub; target {target.name} runs "
                            f"under {target.emulator['binary']}: use a QEMU target (e.g. svm for "
                            f"x86), or Bochs' own debugger (bochs -f build/logs/*.run/bochsrc)")
-    scenario = load_scenario(guest or target.default_guest, target.arch)
+    scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
     ensure_packages(DEBUG_PACKAGES)
     gdb = require_program("gdb-multiarch", "gdb-multiarch")
     b = build(target, [scenario])

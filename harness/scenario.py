@@ -12,7 +12,7 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
-        "from_reset", "arches", "timeout", "on"}
+        "from_reset", "arches", "timeout", "skip", "on"}
 
 
 @dataclass
@@ -25,34 +25,39 @@ class Scenario:
     min_exits: dict[str, dict[str, int]] = field(default_factory=dict)
     interleaved: list[str] = field(default_factory=list)
     from_reset: list[str] = field(default_factory=list)   # VMs started as after a CPU reset
-    arches: list[str] | None = None
+    arches: list[str] | None = None           # architectures or target names
     timeout: float = 60
+    skip: str | None = None                   # why it does not run here (set in an "on" table)
 
-    def runs_on(self, arch: str) -> bool:
-        return self.arches is None or arch in self.arches
+    def runs_on(self, arch: str, target: str | None = None) -> bool:
+        return self.arches is None or arch in self.arches or target in self.arches
 
 
-def for_arch(spec: dict, arch: str | None) -> dict:
-    """The scenario as it applies to `arch`: [NAME.on.ARCH] adds to (or
-    replaces) the expectations, e.g. the text of an architecture's report."""
+def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
+    """The scenario as it applies to `arch`, and then to the one `target`:
+    [NAME.on.ARCH], then [NAME.on.TARGET], add to (or replace) the
+    expectations, e.g. the text of an architecture's report; a target's
+    table wins over its architecture's."""
     spec = dict(spec)
-    override = spec.pop("on", {}).get(arch, {})
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(spec.get(key), dict):
-            spec[key] = {**spec[key], **value}
-        else:
-            spec[key] = value
+    tables = spec.pop("on", {})
+    for override in (tables.get(arch, {}), tables.get(target, {}) if target else {}):
+        for key, value in override.items():
+            if isinstance(value, dict) and isinstance(spec.get(key), dict):
+                spec[key] = {**spec[key], **value}
+            else:
+                spec[key] = value
     return spec
 
 
-def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None) -> dict[str, Scenario]:
+def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None,
+                    target: str | None = None) -> dict[str, Scenario]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise HarnessError(f"{where}: not valid TOML: {e}") from None
     scenarios = {}
     for name, spec in data.items():
-        spec = for_arch(spec, arch)
+        spec = for_arch(spec, arch, target)
         unknown = sorted(set(spec) - KEYS)
         if unknown:
             raise HarnessError(f"{where}: scenario '{name}': unknown key(s) {', '.join(unknown)}")
@@ -75,16 +80,26 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
     return scenarios
 
 
-def load_scenarios(arch: str | None = None) -> dict[str, Scenario]:
-    all_ = parse_scenarios(SCENARIO_FILE.read_text(), str(SCENARIO_FILE.relative_to(ROOT)), arch)
-    return {n: s for n, s in all_.items() if arch is None or s.runs_on(arch)}
+def load_scenarios(arch: str | None = None, target: str | None = None) -> dict[str, Scenario]:
+    """Every scenario for `arch` (and `target`), including those with a
+    `skip` reason: callers build and boot only the others (runnable())."""
+    all_ = parse_scenarios(SCENARIO_FILE.read_text(), str(SCENARIO_FILE.relative_to(ROOT)),
+                           arch, target)
+    return {n: s for n, s in all_.items() if arch is None or s.runs_on(arch, target)}
 
 
-def load_scenario(name: str, arch: str) -> Scenario:
-    scenarios = load_scenarios(arch)
+def runnable(scenarios: dict[str, Scenario]) -> list[Scenario]:
+    return [s for s in scenarios.values() if not s.skip]
+
+
+def load_scenario(name: str, arch: str, target: str | None = None) -> Scenario:
+    scenarios = load_scenarios(arch, target)
+    where = f"{arch} (target {target})" if target else arch
     if name not in scenarios:
-        raise HarnessError(f"unknown guest/scenario '{name}' for {arch}: "
+        raise HarnessError(f"unknown guest/scenario '{name}' for {where}: "
                            f"known are {', '.join(sorted(scenarios))}")
+    if scenarios[name].skip:
+        raise HarnessError(f"scenario '{name}' does not run on {where}: {scenarios[name].skip}")
     return scenarios[name]
 
 

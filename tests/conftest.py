@@ -21,7 +21,7 @@ def selected_cases(config):
     targets = [config.getoption("target")] if config.getoption("target") else target_names()
     guest = config.getoption("guest")
     return [(name, scenario) for name in targets
-            for scenario in load_scenarios(load_target(name).arch) if guest in (None, scenario)]
+            for scenario in load_scenarios(load_target(name).arch, name) if guest in (None, scenario)]
 
 
 def pytest_generate_tests(metafunc):

@@ -74,6 +74,14 @@ def test_config_header_renders_the_memory_map_in_hex():
     assert "#define PLATFORM_GICD_BASE\t0x8000000ULL" in text
 
 
+def test_config_header_names_a_forced_x86_back_end():
+    te, svm = load_target("trap-emulate"), load_target("svm")
+    text = render("config.h.j2", target=te, platform=te.platform, guest=te.guest)
+    assert "#define PLATFORM_BACKEND_TRAP_EMULATE\t1" in text
+    assert "PLATFORM_BACKEND_" not in render("config.h.j2", target=svm, platform=svm.platform,
+                                             guest=svm.guest)
+
+
 def test_template_with_a_missing_value_is_an_error():
     with pytest.raises(Exception, match="has no attribute .max_vms."):
         render("config.h.j2", target=load_target("arm64"), platform={}, guest={})
@@ -254,3 +262,21 @@ def test_vmcs_field_table_computes_the_sdm_encodings():
     assert enc["HOST_RIP"] == 0x6c16                # natural width, host state, index 11
     assert enc["EPT_POINTER"] == 0x201a             # 64-bit control
     assert enc["GUEST_CS_ACCESS_RIGHTS"] == 0x4816  # 32-bit guest state
+
+
+def test_scenario_overrides_for_one_target_win_over_its_architecture():
+    text = ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\nexpect.hv = ["generic"]\n'
+            '[s.on.x86_64]\nexpect.hv = ["EPT violation"]\n'
+            '[s.on.trap-emulate]\nexpect.a = ["FAIL: y"]\nexpect.hv = ["#PF"]\nallow = ["FAIL:"]\n'
+            '[s.on.svm]\nskip = "not here"\n')
+    vmx = parse_scenarios(text, arch="x86_64", target="vmx")["s"]
+    assert vmx.expect == {"a": ["x"], "hv": ["EPT violation"]} and "FAIL:" in vmx.forbid
+    te = parse_scenarios(text, arch="x86_64", target="trap-emulate")["s"]
+    assert te.expect == {"a": ["FAIL: y"], "hv": ["#PF"]} and "FAIL:" not in te.forbid
+    assert te.skip is None
+    assert parse_scenarios(text, arch="x86_64", target="svm")["s"].skip == "not here"
+
+
+def test_arches_may_name_a_target():
+    s = parse_scenarios('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\narches = ["svm"]\n')["s"]
+    assert s.runs_on("x86_64", "svm") and not s.runs_on("x86_64", "vmx")
