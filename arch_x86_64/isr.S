@@ -33,6 +33,7 @@ exception_stub_\n:
 	.set vector, vector + 1
 	.endr
 
+	.global exception_common
 exception_common:
 	push %rax
 	push %rbx

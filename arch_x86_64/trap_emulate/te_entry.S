@@ -82,29 +82,10 @@ te_trap_common:
 	pop_host_callee_saved
 	ret
 
-/* A fault of the monitor itself: the frame of struct exception_frame. */
+/* A fault of the monitor itself: the same frame as a host exception
+ * (error code and vector pushed), so isr.S reports it. */
 monitor_fault:
-	push %rax
-	push %rbx
-	push %rcx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r11
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	mov %rsp, %rdi
-	and $-16, %rsp
-	call exception_handler	/* does not return */
-1:	cli
-	hlt
-	jmp 1b
+	jmp exception_common
 
 	.macro TRAP_STUB_ADDRESS n
 	.quad te_trap_stub_\n
