@@ -7,6 +7,7 @@
 #include "config.h"
 #include "console.h"
 #include "cpu.h"
+#include "pic.h"
 #include "x86.h"
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2badb002
@@ -27,6 +28,7 @@ _Noreturn void x86_init(u32 multiboot_magic)
 {
 	uart_init();
 	cpu_init();
+	pic_init();	/* the BIOS left the PIT ticking: every interrupt line masked */
 	if (multiboot_magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		printf("hv: not started by a Multiboot loader (eax=0x%x)\n", multiboot_magic);
 	for (unsigned i = 0; i < ARRAY_SIZE(backends) && !backend; i++)

@@ -49,7 +49,6 @@ static void svm_enable(void)
 	wrmsr(MSR_VM_HSAVE_PA, (u64)host_save_area);
 	memset(io_permission_map, ALL_INTERCEPTED, sizeof(io_permission_map));
 	memset(msr_permission_map, ALL_INTERCEPTED, sizeof(msr_permission_map));
-	pic_init();
 	printf("hv: EFER.SVME set; SVM features (CPUID 8000_000A EDX) 0x%x:%s%s%s\n",
 	       svm_features, svm_features & SVM_FEATURE_NP ? " nested-paging" : "",
 	       svm_features & SVM_FEATURE_NRIPS ? " next-RIP-save" : "",

@@ -7,7 +7,6 @@
 #include "console.h"
 #include "cpu.h"
 #include "guest_state.h"
-#include "pic.h"
 #include "segments.h"
 #include "te.h"
 #include "x86.h"
@@ -52,7 +51,6 @@ static void te_enable(void)
 		if (v != VECTOR_DOUBLE_FAULT)
 			idt_set_interrupt_handler(v, (void (*)(void))te_trap_stubs[v]);
 	host_tss_set_rsp0((u64)trap_stack + sizeof(trap_stack));
-	pic_init();		/* every IRQ line masked: the guest's real IF=1 is harmless */
 	printf("hv: no VT-x or AMD-V in use: the guest runs in ring 3 with IOPL 0; "
 	       "its privileged instructions fault to the monitor\n");
 }

@@ -28,8 +28,11 @@ static struct vcpu *current_vcpu;		/* whose VMCS is current */
 
 static void write_controls(const struct x86_boot_state *s)
 {
-	pin_controls = vmx_adjust_controls(VMX_PIN_BASED, 0);
-	pin_controls_timer = vmx_adjust_controls(VMX_PIN_BASED, PIN_BASED_ACTIVATE_PREEMPTION_TIMER);
+	/* Physical interrupts belong to the host: one arriving while the guest
+	 * runs is an exit, never a jump through the guest's IDT. */
+	pin_controls = vmx_adjust_controls(VMX_PIN_BASED, PIN_BASED_EXTERNAL_INTERRUPT_EXITING);
+	pin_controls_timer = vmx_adjust_controls(VMX_PIN_BASED, pin_controls |
+						 PIN_BASED_ACTIVATE_PREEMPTION_TIMER);
 	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, pin_controls);
 	/* HLT and every IN/OUT exit; CPUID always does. */
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
