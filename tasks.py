@@ -35,12 +35,13 @@ def build(c, target=None):
 
 
 @task(help={"target": "target name, default arm64",
-            "guest": "scenario to boot, default: the target's demo (see `invoke list`)"})
-def boot(c, target=None, guest=None):
+            "guest": "scenario to boot, default: the target's demo (see `invoke list`)",
+            "paging": "x86: nested (EPT/NPT, default) or shadow (the hypervisor's own tables)"})
+def boot(c, target=None, guest=None, paging=None):
     """Build and boot one scenario, streaming the serial console; exits 0 only
     if every expected line was seen and the guests powered off."""
     from harness import lab
-    _run(lab.boot, target, guest)
+    _run(lab.boot, target, guest, paging=paging)
     print("\nboot: every expected line seen, emulator exited cleanly")
 
 

@@ -77,6 +77,7 @@
 .endm
 #else
 #include "types.h"
+#include "shadow.h"
 
 /* In the order of the register numbers in instructions (ModRM, REX), so
  * that gpr[n] is register n. RSP (4) lives in the VMCS/VMCB instead. */
@@ -91,6 +92,8 @@ struct arch_vcpu {
 	struct x86_regs regs;	/* first: the entry stubs find it at offset 0 */
 	void *control;		/* this vCPU's VMCS or VMCB (4 KiB, host memory) */
 	bool launched;		/* VMX: VMLAUNCH done, VMRESUME from now on */
+	struct shadow_mmu shadow;	/* shadow paging only (shadow.c) */
+	u64 guest_cr2;		/* shadow paging: CR2 is not switched by hardware */
 };
 
 struct arch_vm {

@@ -135,3 +135,53 @@ void x86_decode_mmio(struct vcpu *vcpu, struct exit *e)
 	e->reg = MODRM_REG(modrm) | (rex & REX_R ? 8 : 0);
 	e->value = x86_read_gpr(vcpu, e->reg) & (size == 8 ? ~0ULL : BIT(8 * size) - 1);
 }
+
+#define OP_TWO_BYTE	0x0f
+#define OP_MOV_FROM_CR	0x20	/* 0F 20 /r: MOV r64, CRn */
+#define OP_MOV_TO_CR	0x22	/* 0F 22 /r: MOV CRn, r64 */
+#define REX_B		BIT(0)
+
+/* The bytes of the instruction at RIP: with only a REX prefix allowed,
+ * which is all these instructions need. Returns how many were read. */
+static unsigned fetch_current(struct vcpu *vcpu, u8 *insn, unsigned *i, unsigned *rex)
+{
+	struct x86_guest_state s;
+
+	backend->read_state(vcpu, &s);
+	unsigned fetched = fetch(vcpu, &s, insn);
+	*i = 0, *rex = 0;
+	if (fetched && insn[0] >= REX_MIN && insn[0] <= REX_MAX)
+		*rex = insn[(*i)++];
+	return fetched;
+}
+
+/* MOV to or from a control register (0F 22 / 0F 20, register operand
+ * only): which register, which direction, how long. For AMD-V without
+ * decode assists, which reports a CR access but not the register. */
+bool x86_decode_mov_cr(struct vcpu *vcpu, unsigned *gpr, bool *to_cr, u8 *len)
+{
+	u8 insn[MAX_INSN_LEN] = { 0 };
+	unsigned i, rex, fetched = fetch_current(vcpu, insn, &i, &rex);
+
+	if (fetched < i + 3 || insn[i] != OP_TWO_BYTE ||
+	    (insn[i + 1] != OP_MOV_TO_CR && insn[i + 1] != OP_MOV_FROM_CR) ||
+	    MODRM_MOD(insn[i + 2]) != MOD_REGISTER)
+		return false;
+	*to_cr = insn[i + 1] == OP_MOV_TO_CR;
+	*gpr = MODRM_RM(insn[i + 2]) | (rex & REX_B ? 8 : 0);
+	*len = i + 3;
+	return true;
+}
+
+/* The length of a 0F-prefixed instruction with a ModRM operand, such as
+ * INVLPG (0F 01 /7); 0 when it cannot be read. */
+u8 x86_length_0f_modrm(struct vcpu *vcpu)
+{
+	u8 insn[MAX_INSN_LEN] = { 0 };
+	unsigned i, rex, fetched = fetch_current(vcpu, insn, &i, &rex);
+
+	if (fetched < i + 3 || insn[i] != OP_TWO_BYTE)
+		return 0;
+	unsigned len = i + 2 + operand_length(&insn[i + 2]);
+	return len <= fetched ? len : 0;
+}

@@ -94,7 +94,7 @@ void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s)
 		.rip = entry,
 		.rsp = base + GUEST_RAM_SIZE,
 		.rflags = RFLAGS_FIXED,			/* IF=0: no interrupts */
-		.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG,
+		.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG,	/* WP: as any OS */
 		.cr3 = base + BOOT_PML4,
 		.cr4 = CR4_PAE,
 		.efer = EFER_LME | EFER_LMA,

@@ -105,6 +105,7 @@ static inline u64 read_dr7(void)
 }
 
 static inline u64 read_cr2(void) { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline void write_cr2(u64 v) { asm volatile("mov %0, %%cr2" : : "r"(v)); }
 
 static inline u16 read_cs(void) { u16 s; asm volatile("mov %%cs, %0" : "=r"(s)); return s; }
 static inline u16 read_ss(void) { u16 s; asm volatile("mov %%ss, %0" : "=r"(s)); return s; }

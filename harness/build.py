@@ -23,7 +23,8 @@ from .target import Target
 from .templates import render, write_if_changed
 from .toolchain import find_toolchain
 
-COMMON_CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-ffreestanding",
+COMMON_CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-Werror=implicit-function-declaration",
+                 "-ffreestanding",
                  "-fno-stack-protector", "-fno-pic", "-fno-pie", "-nostdinc",
                  "-fno-asynchronous-unwind-tables"]
 

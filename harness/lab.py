@@ -84,9 +84,9 @@ def log_path(target: Target, scenario: Scenario) -> Path:
 
 
 def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
-         quiet_build=False) -> console.Result:
+         quiet_build=False, paging: str | None = None) -> console.Result:
     """Build and boot one scenario, checking the console as it runs."""
-    target = load_target(target_name or "arm64")
+    target = load_target(target_name or "arm64").with_paging(paging)
     scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)

@@ -37,10 +37,12 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
     """The scenario as it applies to `arch`, and then to the one `target`:
     [NAME.on.ARCH], then [NAME.on.TARGET], add to (or replace) the
     expectations, e.g. the text of an architecture's report; a target's
-    table wins over its architecture's."""
+    table wins over its architecture's. A shadow-paging build of a target
+    ("vmx+shadow") takes [NAME.on.vmx], then [NAME.on.shadow]."""
     spec = dict(spec)
     tables = spec.pop("on", {})
-    for override in (tables.get(arch, {}), tables.get(target, {}) if target else {}):
+    names = [arch] + (target.split("+") if target else [])
+    for override in (tables.get(n, {}) for n in names):
         for key, value in override.items():
             if isinstance(value, dict) and isinstance(spec.get(key), dict):
                 spec[key] = {**spec[key], **value}

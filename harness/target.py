@@ -3,6 +3,7 @@
 A target names its architecture, emulator (binary, machine, CPU, memory,
 smp, devices, accelerator), compiler flags, the board's memory map and the
 VMs' memory map. The emulator command line is rendered from it."""
+import dataclasses
 import shlex
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +26,18 @@ class Target:
     platform: dict
     guest: dict
     path: Path = field(repr=False, default=None)
+
+    def with_paging(self, mode: str | None) -> "Target":
+        """This target with the guests' memory virtualized by `mode`:
+        "nested" (EPT/NPT, the default) or "shadow" (page tables kept by the
+        hypervisor). A shadow build is a target of its own: NAME+shadow."""
+        if mode in (None, "nested"):
+            return self
+        if mode != "shadow" or not supports_shadow(self):
+            raise HarnessError(f"paging mode '{mode}' for {self.name}: only 'nested' or, for "
+                               f"the VT-x and AMD-V targets, 'shadow'")
+        return dataclasses.replace(self, name=f"{self.name}+shadow",
+                                   platform={**self.platform, "paging": "shadow"})
 
     @property
     def packages(self) -> list[str]:
@@ -86,14 +99,29 @@ def parse_target(name: str, text: str, path: Path | None = None) -> Target:
 
 
 def load_target(name: str) -> Target:
+    """A target by file name; "NAME+shadow" is NAME with shadow paging."""
+    if "+" in name:
+        base, mode = name.split("+", 1)
+        return load_target(base).with_paging(mode)
     path = CONFIG_DIR / f"{name}.toml"
     if not path.exists():
         raise HarnessError(f"unknown target '{name}': known targets are {', '.join(target_names())}")
     return parse_target(name, path.read_text(), path)
 
 
-def target_names() -> list[str]:
-    return sorted(p.stem for p in CONFIG_DIR.glob("*.toml"))
+def target_names(with_variants: bool = False) -> list[str]:
+    """The target files; with_variants adds each x86 hardware target's
+    shadow-paging build (NAME+shadow)."""
+    names = sorted(p.stem for p in CONFIG_DIR.glob("*.toml"))
+    if not with_variants:
+        return names
+    shadow = [f"{n}+shadow" for n in names if supports_shadow(load_target(n))]
+    return sorted(names + shadow)
+
+
+def supports_shadow(target: Target) -> bool:
+    """Shadow paging is a mode of the VT-x and AMD-V back ends."""
+    return target.arch == "x86_64" and "backend" not in target.platform
 
 
 def shell_quote(argv: list[str]) -> str:

@@ -16,6 +16,7 @@ static const char *const kind_names[EXIT_KIND_COUNT] = {
 	[EXIT_SYSREG] = "sysreg",
 	[EXIT_HALT] = "halt",
 	[EXIT_FIRMWARE] = "firmware",
+	[EXIT_PAGING] = "paging",
 	[EXIT_TIMER] = "timer",
 	[EXIT_UNHANDLED] = "unhandled",
 };
@@ -81,6 +82,14 @@ static enum exit_action handle_firmware(struct vcpu *vcpu, struct exit *e)
 	return EXIT_STOPPED;
 }
 
+/* A shadow page fault, CR3 load or INVLPG: the architecture resolved it
+ * while decoding (arch_x86_64/shadow.c); it only needs counting. */
+static enum exit_action handle_paging(struct vcpu *vcpu, struct exit *e)
+{
+	(void)vcpu, (void)e;
+	return EXIT_RESUME;
+}
+
 /* WFI/HLT, or the time slice is over: someone else's turn. */
 static enum exit_action handle_reschedule(struct vcpu *vcpu, struct exit *e)
 {
@@ -101,6 +110,7 @@ static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct
 	[EXIT_SYSREG] = handle_sysreg,
 	[EXIT_HALT] = handle_reschedule,
 	[EXIT_FIRMWARE] = handle_firmware,
+	[EXIT_PAGING] = handle_paging,
 	[EXIT_TIMER] = handle_reschedule,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };

@@ -10,6 +10,7 @@ enum exit_kind {
 	EXIT_SYSREG,	/* a trapped system register (MRS/MSR, RDMSR/WRMSR, CPUID) */
 	EXIT_HALT,	/* WFI / HLT: the guest has nothing to do */
 	EXIT_FIRMWARE,	/* SMC: a call to firmware (PSCI) */
+	EXIT_PAGING,	/* work on the hypervisor's shadow page tables, already done */
 	EXIT_TIMER,	/* the hypervisor's scheduling tick */
 	EXIT_UNHANDLED,	/* anything the core does not emulate */
 	EXIT_KIND_COUNT

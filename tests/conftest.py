@@ -18,7 +18,8 @@ def pytest_addoption(parser):
 
 
 def selected_cases(config):
-    targets = [config.getoption("target")] if config.getoption("target") else target_names()
+    targets = ([config.getoption("target")] if config.getoption("target")
+               else target_names(with_variants=True))
     guest = config.getoption("guest")
     return [(name, scenario) for name in targets
             for scenario in load_scenarios(load_target(name).arch, name) if guest in (None, scenario)]

@@ -5,7 +5,9 @@
 #include "arch.h"
 #include "backend.h"
 #include "console.h"
+#include "config.h"
 #include "guest_state.h"
+#include "shadow.h"
 #include "pic.h"
 #include "svm.h"
 #include "x86.h"
@@ -70,8 +72,17 @@ static void write_control(struct vcpu *vcpu, struct vmcb_control_area *c)
 	c->guest_asid = vcpu->vm->id + 1;	/* TLB tag; ASID 0 is the host's */
 	c->tlb_control = TLB_CONTROL_DO_NOTHING;
 	c->v_intr = V_INTR_MASKING;		/* physical interrupts stay the host's */
-	c->np_enable = NP_ENABLE;
-	c->n_cr3 = (u64)vcpu->vm->arch.stage2_root;
+	if (PAGING_SHADOW) {
+		/* No NPT: the CPU walks the hypervisor's shadow tables, and
+		 * every CR3 access, INVLPG and #PF comes to the hypervisor. */
+		c->intercept_cr_reads = INTERCEPT_CR3;
+		c->intercept_cr_writes = INTERCEPT_CR3;
+		c->intercept_misc1 |= INTERCEPT_INVLPG;
+		c->intercept_exceptions |= BIT(VECTOR_PAGE_FAULT);
+	} else {
+		c->np_enable = NP_ENABLE;
+		c->n_cr3 = (u64)vcpu->vm->arch.stage2_root;
+	}
 	c->eventinj = 0;
 }
 
@@ -121,6 +132,10 @@ static void svm_vcpu_init(struct vcpu *vcpu, const struct x86_boot_state *state)
 
 	write_control(vcpu, &vmcb->control);
 	write_state(&vmcb->save, state);
+	if (PAGING_SHADOW) {
+		shadow_init(vcpu, state->cr3);
+		vmcb->save.cr3 = shadow_root(vcpu);	/* the guest's CR3 is virtual */
+	}
 }
 
 static void svm_load(struct vcpu *vcpu)
@@ -134,7 +149,8 @@ static void svm_read_state(struct vcpu *vcpu, struct x86_guest_state *s)
 
 	*s = (struct x86_guest_state){
 		.rip = v->rip, .rsp = v->rsp, .rflags = v->rflags,
-		.cr0 = v->cr0, .cr3 = v->cr3, .cr4 = v->cr4, .efer = v->efer,
+		.cr0 = v->cr0, .cr4 = v->cr4, .efer = v->efer,
+		.cr3 = PAGING_SHADOW ? vcpu->arch.shadow.guest_cr3 : v->cr3,
 	};
 }
 

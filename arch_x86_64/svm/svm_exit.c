@@ -3,12 +3,19 @@
  * the portable core in hv/exit.c. Without next-RIP save (QEMU's software
  * SVM has none) the hypervisor knows each intercepted instruction's length
  * itself; an I/O exit always brings the next RIP in EXITINFO2. */
+#include "config.h"
 #include "console.h"
+#include "shadow.h"
 #include "exit.h"
 #include "svm.h"
+#include "x86.h"
 #include "x86_exit.h"
 
 static const struct { u64 code; const char *name; } exit_names[] = {
+	{ VMEXIT_CR3_READ, "VMEXIT_CR3_READ" },
+	{ VMEXIT_CR3_WRITE, "VMEXIT_CR3_WRITE" },
+	{ VMEXIT_EXCP0 + VECTOR_PAGE_FAULT, "VMEXIT_EXCP14 (page fault)" },
+	{ VMEXIT_INVLPG, "VMEXIT_INVLPG" },
 	{ VMEXIT_INTR, "VMEXIT_INTR" },
 	{ VMEXIT_NMI, "VMEXIT_NMI" },
 	{ VMEXIT_CPUID, "VMEXIT_CPUID" },
@@ -55,6 +62,49 @@ static void decode_ioio(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit 
 	e->insn_len = vmcb->control.exitinfo2 - vmcb->save.rip;
 }
 
+/* Shadow paging: a page fault the guest must see after all. */
+static void inject_page_fault(struct vcpu *vcpu, u64 gva, u64 error)
+{
+	struct vmcb *vmcb = vcpu_vmcb(vcpu);
+
+	vmcb->save.cr2 = gva;
+	vmcb->control.eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_EV |
+				 VECTOR_PAGE_FAULT | error << EVENTINJ_ERROR_SHIFT;
+}
+
+/* Shadow paging: MOV to or from CR3. Without decode assists the exit does
+ * not say which register: the instruction is decoded (decode.c). */
+static void decode_cr3(struct vcpu *vcpu, struct exit *e)
+{
+	unsigned gpr;
+	bool to_cr;
+	u8 len;
+
+	if (!x86_decode_mov_cr(vcpu, &gpr, &to_cr, &len) || gpr == REG_NUM_RSP)
+		return;		/* EXIT_UNHANDLED */
+	u64 *reg = &((u64 *)&vcpu->arch.regs)[gpr];
+	if (to_cr)
+		shadow_load_cr3(vcpu, *reg);
+	else
+		*reg = vcpu->arch.shadow.guest_cr3;
+	e->kind = EXIT_PAGING;
+	e->insn_len = len;
+}
+
+/* INVLPG: without decode assists the address is not reported, so every
+ * shadow entry is dropped: more refills, never a stale translation. */
+static void decode_invlpg(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *e)
+{
+	u8 len = svm_features & SVM_FEATURE_NRIPS ? vmcb->control.nrip - vmcb->save.rip :
+		 x86_length_0f_modrm(vcpu);
+
+	if (!len)
+		return;		/* EXIT_UNHANDLED */
+	shadow_load_cr3(vcpu, vcpu->arch.shadow.guest_cr3);
+	e->kind = EXIT_PAGING;
+	e->insn_len = len;
+}
+
 static void decode(struct vcpu *vcpu, struct exit *e)
 {
 	struct vmcb *vmcb = vcpu_vmcb(vcpu);
@@ -92,6 +142,17 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->addr = vmcb->control.exitinfo2;
 		x86_decode_mmio(vcpu, e);
 		break;
+	case VMEXIT_EXCP0 + VECTOR_PAGE_FAULT:	/* shadow paging only */
+		shadow_exit(vcpu, vmcb->control.exitinfo2, vmcb->control.exitinfo1, e,
+			    inject_page_fault);
+		break;
+	case VMEXIT_CR3_READ:
+	case VMEXIT_CR3_WRITE:
+		decode_cr3(vcpu, e);
+		break;
+	case VMEXIT_INVLPG:
+		decode_invlpg(vcpu, vmcb, e);
+		break;
 	case VMEXIT_INTR:	/* the host took the interrupt already (svm_entry.S) */
 		e->kind = EXIT_TIMER;
 		break;
@@ -105,7 +166,16 @@ void svm_run(struct vcpu *vcpu, struct exit *e)
 	struct vmcb *vmcb = vcpu_vmcb(vcpu);
 
 	vmcb->save.rax = vcpu->arch.regs.rax;	/* VMRUN loads RAX from the VMCB */
+	if (PAGING_SHADOW && vcpu->arch.shadow.flush_tlb) {	/* shadow entries changed */
+		vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL_ASIDS;
+		vcpu->arch.shadow.flush_tlb = false;
+	}
+	/* VMRUN loads the guest's CR2 from the VMCB; Bochs 2.7 does not, so the
+	 * real register gets the same value first (harmless elsewhere). */
+	if (PAGING_SHADOW)
+		write_cr2(vmcb->save.cr2);
 	svm_enter_guest(&vcpu->arch.regs, (u64)vmcb, svm_host_vmcb());
+	vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	vcpu->arch.regs.rax = vmcb->save.rax;
 	e->kind = EXIT_UNHANDLED;
 	e->insn_len = 0;
@@ -124,6 +194,9 @@ void svm_report(struct vcpu *vcpu, const struct exit *e)
 		       info1 & NPF_P ? "protection violation," : "not present,",
 		       info1 & NPF_RW ? "write" : "read", info1 & NPF_ID ? ", instruction fetch" : "",
 		       info1 & NPF_GUEST_PAGE_TABLES ? ", during a guest page walk" : "");
+	if (e->syndrome == VMEXIT_EXCP0 + VECTOR_PAGE_FAULT)
+		printf("hv:   page fault (#PF) at guest-linear 0x%lx, error code 0x%lx (shadow paging)\n",
+		       c->exitinfo2, info1);
 	if (e->kind == EXIT_MMIO && e->size)
 		printf("hv:   decoded: %u-byte %s, register %u, instruction %u bytes\n", e->size,
 		       e->write ? "store" : "load", e->reg, e->insn_len);

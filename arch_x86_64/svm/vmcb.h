@@ -101,6 +101,8 @@
 /* ---- Exit codes (EXITCODE, offset 0x070; APM appendix C) ---- */
 #define VMEXIT_CR0_READ       0x000  /* + n for CRn */
 #define VMEXIT_CR0_WRITE      0x010
+#define VMEXIT_CR3_READ       (VMEXIT_CR0_READ + 3)
+#define VMEXIT_CR3_WRITE      (VMEXIT_CR0_WRITE + 3)
 #define VMEXIT_EXCP0          0x040  /* + vector for exception intercepts */
 #define VMEXIT_INTR           0x060
 #define VMEXIT_NMI            0x061
@@ -147,6 +149,14 @@
 #define NPF_FINAL_ADDR        (1ULL << 32) /* fault on the final guest-physical access */
 #define NPF_GUEST_PAGE_TABLES (1ULL << 33) /* fault while walking the guest's page tables */
 /* EXITINFO2 of VMEXIT_NPF = the faulting guest-physical address */
+
+/* EVENTINJ (offset 0x0a8): an event to deliver at VMRUN (APM 15.20) */
+#define EVENTINJ_TYPE_EXCEPTION  (3ULL << 8)
+#define EVENTINJ_EV              (1ULL << 11) /* push the error code */
+#define EVENTINJ_VALID           (1ULL << 31)
+#define EVENTINJ_ERROR_SHIFT     32
+#define VECTOR_PAGE_FAULT        14
+#define INTERCEPT_CR3            (1u << 3)    /* in intercept_cr_reads/writes */
 
 /* ---- Sizes ---- */
 #define VMCB_SIZE             PAGE_SIZE

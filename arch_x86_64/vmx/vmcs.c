@@ -9,6 +9,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "guest_state.h"
+#include "shadow.h"
 #include "vm.h"
 #include "vmx.h"
 #include "x86.h"
@@ -34,16 +35,22 @@ static void write_controls(const struct x86_boot_state *s)
 	pin_controls_timer = vmx_adjust_controls(VMX_PIN_BASED, pin_controls |
 						 PIN_BASED_ACTIVATE_PREEMPTION_TIMER);
 	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, pin_controls);
-	/* HLT and every IN/OUT exit; CPUID always does. */
+	/* HLT and every IN/OUT exit; CPUID always does. Shadow paging also
+	 * needs every CR3 load and store, every INVLPG and every #PF. */
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
 		vmx_adjust_controls(VMX_PRIMARY_PROC_BASED, CPU_BASED_HLT_EXITING |
 				    CPU_BASED_UNCONDITIONAL_IO_EXITING |
-				    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
-	/* Unrestricted guest: the guest may run with paging or protection off
-	 * (real mode), translated by EPT alone. */
+				    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
+				    (PAGING_SHADOW ? CPU_BASED_CR3_LOAD_EXITING |
+				     CPU_BASED_CR3_STORE_EXITING | CPU_BASED_INVLPG_EXITING : 0)));
+	/* Two-level paging: EPT, with VPID-tagged TLB entries, and unrestricted
+	 * guest (the guest may run with paging or protection off, translated
+	 * by EPT alone). Shadow paging uses none of them; without VPID every
+	 * VM entry and exit empties the TLB, which keeps it in step. */
 	vmwrite(VMCS_SECONDARY_PROC_BASED_VM_EXEC_CONTROL,
-		vmx_adjust_controls(VMX_SECONDARY_PROC_BASED, SECONDARY_ENABLE_EPT |
-				    SECONDARY_ENABLE_VPID | SECONDARY_UNRESTRICTED_GUEST));
+		vmx_adjust_controls(VMX_SECONDARY_PROC_BASED, PAGING_SHADOW ? 0 :
+				    SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID |
+				    SECONDARY_UNRESTRICTED_GUEST));
 	/* A 64-bit host; IA32_EFER switched both ways. */
 	exit_controls = vmx_adjust_controls(VMX_EXIT, VM_EXIT_HOST_ADDRESS_SPACE_SIZE |
 					    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER);
@@ -56,7 +63,11 @@ static void write_controls(const struct x86_boot_state *s)
 		vmx_adjust_controls(VMX_ENTRY, VM_ENTRY_LOAD_IA32_EFER |
 				    (s->long_mode ? VM_ENTRY_IA32E_MODE_GUEST : 0)));
 
-	vmwrite(VMCS_EXCEPTION_BITMAP, 0);	/* the guest handles its own exceptions */
+	/* The guest handles its own exceptions, but for shadow paging's #PF;
+	 * an error-code mask and match of 0 make every #PF exit. */
+	vmwrite(VMCS_EXCEPTION_BITMAP, PAGING_SHADOW ? BIT(VECTOR_PAGE_FAULT) : 0);
+	vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmwrite(VMCS_PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
 	vmwrite(VMCS_VM_EXIT_MSR_STORE_COUNT, 0);
 	vmwrite(VMCS_VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -172,10 +183,15 @@ void vmx_vcpu_init(struct vcpu *vcpu, const struct x86_boot_state *state)
 	vmx_load(vcpu);
 	write_controls(state);
 	write_cr_ownership(state);
-	vmwrite(VMCS_EPT_POINTER, ept_pointer(vcpu->vm));
-	vmwrite(VMCS_VIRTUAL_PROCESSOR_ID, vcpu->vm->id + 1);	/* VPID 0 is the host's */
 	write_host_state();
 	write_guest_state(state);
+	if (PAGING_SHADOW) {
+		shadow_init(vcpu, state->cr3);
+		vmwrite(VMCS_GUEST_CR3, shadow_root(vcpu));	/* the guest's CR3 is virtual */
+	} else {
+		vmwrite(VMCS_EPT_POINTER, ept_pointer(vcpu->vm));
+		vmwrite(VMCS_VIRTUAL_PROCESSOR_ID, vcpu->vm->id + 1);	/* VPID 0 is the host's */
+	}
 }
 
 void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s)
@@ -186,7 +202,7 @@ void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s)
 	s->rsp = vmread(VMCS_GUEST_RSP);
 	s->rflags = vmread(VMCS_GUEST_RFLAGS);
 	s->cr0 = vmread(VMCS_GUEST_CR0);
-	s->cr3 = vmread(VMCS_GUEST_CR3);
+	s->cr3 = PAGING_SHADOW ? vcpu->arch.shadow.guest_cr3 : vmread(VMCS_GUEST_CR3);
 	s->cr4 = vmread(VMCS_GUEST_CR4);
 	s->efer = vmread(VMCS_GUEST_IA32_EFER);
 }

@@ -21,6 +21,7 @@
 
 /* ------ Primary processor-based VM-execution controls (24.6.2) ------ */
 #define CPU_BASED_HLT_EXITING                 (1u << 7)
+#define CPU_BASED_INVLPG_EXITING              (1u << 9)
 #define CPU_BASED_CR3_LOAD_EXITING            (1u << 15)
 #define CPU_BASED_CR3_STORE_EXITING           (1u << 16)
 #define CPU_BASED_UNCONDITIONAL_IO_EXITING    (1u << 24)
@@ -69,6 +70,7 @@
 #define EXIT_REASON_TRIPLE_FAULT          2
 #define EXIT_REASON_CPUID                 10
 #define EXIT_REASON_HLT                   12
+#define EXIT_REASON_INVLPG                14
 #define EXIT_REASON_VMCALL                18
 #define EXIT_REASON_CR_ACCESS             28
 #define EXIT_REASON_IO_INSTRUCTION        30
@@ -98,3 +100,18 @@
 #define EPT_QUAL_EXECUTABLE      (1u << 5)
 #define EPT_QUAL_LINEAR_VALID    (1u << 7) /* guest linear address field valid */
 #define EPT_QUAL_TRANSLATED      (1u << 8) /* access to the final address, not a paging entry */
+
+/* ---- VM-exit interruption information (24.9.2) and VM-entry event
+ * injection (24.8.3): vector 7:0, type 10:8, error code valid 11, valid 31 ---- */
+#define INTR_INFO_VECTOR(info)          ((info) & 0xff)
+#define INTR_TYPE_HARDWARE_EXCEPTION    (3u << 8)
+#define INTR_INFO_DELIVER_ERROR_CODE    (1u << 11)
+#define INTR_INFO_VALID                 (1u << 31)
+#define VECTOR_PAGE_FAULT               14
+
+/* ---- Exit qualification for control-register accesses (table 28-3) ---- */
+#define CR_QUAL_NUMBER(q)               ((q) & 0xf)
+#define CR_QUAL_ACCESS_TYPE(q)          (((q) >> 4) & 3)   /* 0: MOV to CR, 1: MOV from CR */
+#define CR_QUAL_GPR(q)                  (((q) >> 8) & 0xf)
+#define CR_ACCESS_MOV_TO_CR             0
+#define CR_ACCESS_MOV_FROM_CR           1

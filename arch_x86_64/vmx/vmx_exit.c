@@ -6,6 +6,9 @@
 #include "exit.h"
 #include "vm.h"
 #include "vmx.h"
+#include "config.h"
+#include "shadow.h"
+#include "x86.h"
 #include "x86_exit.h"
 
 /* struct exit.syndrome when VMLAUNCH/VMRESUME itself failed (not an exit). */
@@ -46,6 +49,31 @@ static void decode_io(struct vcpu *vcpu, u64 qual, struct exit *e)
 	e->write = !(qual & IO_QUAL_DIRECTION_IN);
 	e->reg = 0;	/* always AL, AX or EAX */
 	e->value = vcpu->arch.regs.rax & (BIT(8 * e->size) - 1);
+}
+
+/* Shadow paging: a page fault the guest must see after all. */
+static void inject_page_fault(struct vcpu *vcpu, u64 gva, u64 error)
+{
+	vcpu->arch.guest_cr2 = gva;
+	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_HARDWARE_EXCEPTION |
+		INTR_INFO_DELIVER_ERROR_CODE | VECTOR_PAGE_FAULT);
+	vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+}
+
+/* Shadow paging: MOV to or from CR3, with the register from the qualification. */
+static void decode_cr_access(struct vcpu *vcpu, u64 qual, struct exit *e)
+{
+	u64 *gpr = &((u64 *)&vcpu->arch.regs)[CR_QUAL_GPR(qual)];
+
+	if (CR_QUAL_NUMBER(qual) != 3 || CR_QUAL_GPR(qual) == REG_NUM_RSP)
+		return;		/* only CR3 is intercepted; RSP is not used so */
+	if (CR_QUAL_ACCESS_TYPE(qual) == CR_ACCESS_MOV_TO_CR)
+		shadow_load_cr3(vcpu, *gpr);
+	else if (CR_QUAL_ACCESS_TYPE(qual) == CR_ACCESS_MOV_FROM_CR)
+		*gpr = vcpu->arch.shadow.guest_cr3;
+	else
+		return;
+	e->kind = EXIT_PAGING;
 }
 
 static void decode(struct vcpu *vcpu, struct exit *e)
@@ -92,6 +120,20 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case EXIT_REASON_PREEMPTION_TIMER:
 		e->kind = EXIT_TIMER;
 		break;
+	case EXIT_REASON_EXCEPTION_OR_NMI:	/* only #PF is intercepted (shadow paging) */
+		if (INTR_INFO_VECTOR(vmread(VMCS_VM_EXIT_INTERRUPTION_INFO)) == VECTOR_PAGE_FAULT)
+			shadow_exit(vcpu, vmread(VMCS_EXIT_QUALIFICATION),
+				    vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE), e, inject_page_fault);
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		decode_cr_access(vcpu, vmread(VMCS_EXIT_QUALIFICATION), e);
+		e->insn_len = insn_len;
+		break;
+	case EXIT_REASON_INVLPG:
+		shadow_invlpg(vcpu, vmread(VMCS_EXIT_QUALIFICATION));
+		e->kind = EXIT_PAGING;
+		e->insn_len = insn_len;
+		break;
 	default:
 		break;	/* EXIT_UNHANDLED: the report names the reason */
 	}
@@ -99,8 +141,12 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 
 void vmx_run(struct vcpu *vcpu, struct exit *e)
 {
+	if (PAGING_SHADOW)	/* VMX does not switch CR2: it is the guest's */
+		write_cr2(vcpu->arch.guest_cr2);
 	int r = vmx_enter_guest(&vcpu->arch.regs, vcpu->arch.launched);
 
+	if (PAGING_SHADOW)
+		vcpu->arch.guest_cr2 = read_cr2();
 	e->kind = EXIT_UNHANDLED;
 	e->insn_len = 0;
 	if (r != VMX_SUCCEED) {
@@ -143,6 +189,10 @@ void vmx_report(struct vcpu *vcpu, const struct exit *e)
 	       ", VM-entry failure" : "", qual);
 	if (basic == EXIT_REASON_EPT_VIOLATION)
 		report_ept_violation(qual);
+	if (basic == EXIT_REASON_EXCEPTION_OR_NMI &&
+	    INTR_INFO_VECTOR(vmread(VMCS_VM_EXIT_INTERRUPTION_INFO)) == VECTOR_PAGE_FAULT)
+		printf("hv:   page fault (#PF) at guest-linear 0x%lx, error code 0x%lx (shadow paging)\n",
+		       qual, vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE));
 	if (e->kind == EXIT_MMIO && e->size)
 		printf("hv:   decoded: %u-byte %s, register %u, instruction %u bytes\n", e->size,
 		       e->write ? "store" : "load", e->reg, e->insn_len);

@@ -94,12 +94,12 @@ static void check_private_pages(void)
 
 	for (int s = 0; s < SPACES; s++) {
 		write_cr3((u64)pml4[s]);
-		*(volatile u64 *)WINDOW = 0x5eed0000 + s;
+		*(volatile u64 *)WINDOW = 0x5eed0000ULL + s;
 	}
 	for (int round = 0; round < SWITCHES; round++) {
 		int s = round % SPACES;
 		write_cr3((u64)pml4[s]);
-		ok &= *(volatile u64 *)WINDOW == 0x5eed0000 + s;
+		ok &= *(volatile u64 *)WINDOW == 0x5eed0000ULL + s;
 	}
 	check(ok, "%d address spaces each see their own page at 0x%llx over %d CR3 switches",
 	      SPACES, WINDOW, SWITCHES);

@@ -1,0 +1,46 @@
+/* Shadow paging: page tables the hypervisor keeps for a guest that runs
+ * without EPT/NPT (shadow.c). The vendor back ends only supply the
+ * intercepts: guest page faults, CR3 loads and INVLPG. */
+#pragma once
+#include "types.h"
+
+struct vcpu;
+
+#define SHADOW_ARENA_PAGES	128	/* shadow tables per vCPU; a full arena is emptied */
+
+struct shadow_mmu {
+	u64 guest_cr3;		/* what the guest loaded; the CPU uses `root` */
+	u64 *root;		/* the shadow PML4 (host memory) */
+	u8 *arena;		/* SHADOW_ARENA_PAGES pages for the shadow tables */
+	unsigned used;
+	bool flush_tlb;		/* shadow entries changed: flush before the next entry */
+};
+
+enum shadow_outcome {
+	SHADOW_FILLED,		/* the guest's tables allow it: a shadow entry now does too */
+	SHADOW_GUEST_FAULT,	/* the guest's own tables forbid it: give it the #PF */
+	SHADOW_NOT_RAM,		/* translated to a guest-physical address with no RAM */
+	SHADOW_BAD_TABLE,	/* a guest page table lies outside its RAM */
+};
+
+/* #PF error code bits (SDM Vol. 3A, 4.7) */
+#define PF_ERR_P	BIT(0)	/* a protection violation (0: not present) */
+#define PF_ERR_W	BIT(1)	/* a write */
+#define PF_ERR_U	BIT(2)	/* from user mode */
+#define PF_ERR_RSVD	BIT(3)	/* a reserved bit set in an entry */
+#define PF_ERR_I	BIT(4)	/* an instruction fetch */
+
+void shadow_init(struct vcpu *vcpu, u64 guest_cr3);
+u64 shadow_root(struct vcpu *vcpu);
+void shadow_load_cr3(struct vcpu *vcpu, u64 guest_cr3);
+void shadow_invlpg(struct vcpu *vcpu, u64 gva);
+/* A #PF at `gva` with the CPU's `error` code: resolve it against the guest's
+ * own tables. Fills *guest_error for SHADOW_GUEST_FAULT, *gpa otherwise. */
+enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
+				      u64 *guest_error, u64 *gpa);
+
+struct exit;
+/* The whole #PF exit for a back end: resolved into e->kind (EXIT_PAGING,
+ * EXIT_MMIO, or EXIT_UNHANDLED); a guest fault is handed to `inject`. */
+void shadow_exit(struct vcpu *vcpu, u64 gva, u64 error, struct exit *e,
+		 void (*inject)(struct vcpu *vcpu, u64 gva, u64 error));
