@@ -60,13 +60,22 @@ def test(c, target=None, guest=None, pytest_args=""):
         raise Exit(code=r.returncode)
 
 
-@task(help={"target": "only this target (default: all, side by side)"})
-def bench(c, target=None):
+@task(help={"target": "only this target (default: all, side by side)",
+            "lesson": "'paging': shadow against two-level paging, with a plot"})
+def bench(c, target=None, lesson=None):
     """Measure exit costs in instructions (QEMU -icount) and the clean build
-    time; write build/bench/TARGET.json."""
+    time; write build/bench/TARGET.json. With --lesson paging: the paging
+    guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
+    and paging.png."""
     from harness import TargetUnavailable
     from harness import bench as b
     from harness.target import target_names
+    if lesson is not None:
+        if lesson != "paging":
+            raise Exit(f"error: unknown lesson '{lesson}': the one there is is 'paging'", code=1)
+        print(b.paging_table(_run(b.run_paging_lesson)))
+        print("wrote build/bench/paging.json and build/bench/paging.png")
+        return
     reports = []
     for name in [target] if target else target_names():
         try:

@@ -11,7 +11,7 @@ import re
 import shutil
 import time
 
-from . import BUILD, HarnessError
+from . import BUILD, HarnessError, console
 from .build import Build
 from .lab import boot, ensure_tools
 from .scenario import load_scenarios, runnable
@@ -97,3 +97,65 @@ def table(reports: list[dict]) -> str:
             unit = unit or (m["unit"] if m else "")
         rows.append(f"{n:<22}{cells}  {unit}")
     return "\n".join(rows)
+
+
+# -- the paging lesson: shadow paging against two-level paging ---------------
+
+PAGING_TARGETS = ("vmx", "svm")
+PAGING_MODES = ("nested", "shadow")
+SWITCHES = re.compile(r"paging_switches_(\d+)")
+GUEST_FAULTS = re.compile(r"guest page faults: (\d+)")
+
+
+def paging_run(target_name: str, mode: str) -> dict:
+    """Boot the paging guest in one mode; its cost per number of switches."""
+    target = load_target(target_name).with_paging(mode)
+    clock = target.emulator.get("bench_clock", "icount")
+    result = boot(target.name, "paging", echo=False, icount=True, quiet_build=True)
+    points = sorted((int(SWITCHES.match(name)[1]), round(instructions(r["ticks"], r["freq"], clock)))
+                    for name, r in parse_bench_lines(result.lines).items() if SWITCHES.match(name))
+    faults = [int(m[1]) for line in result.lines if (m := GUEST_FAULTS.search(line))]
+    exits = console.exit_statistics(result.lines).get("tables", {})
+    return {"target": target_name, "mode": mode, "unit": UNITS[clock],
+            "cost_by_switches": points, "guest_page_faults": faults[0] if faults else None,
+            "exits": {k: v for k, v in exits.items() if v}}
+
+
+def plot_paging(runs: list[dict], path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")                   # no display: write the file
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in runs:
+        xs, ys = zip(*r["cost_by_switches"])
+        ax.plot(xs, ys, marker="o", linestyle="-" if r["mode"] == "shadow" else "--",
+                label=f"{r['target']}, {r['mode']} paging")
+    ax.set_xlabel("address-space switches (MOV to CR3, then one access)")
+    ax.set_ylabel(f"cost ({runs[0]['unit']})")
+    ax.set_yscale("symlog")
+    ax.set_title("Shadow paging against two-level paging (EPT/NPT)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def run_paging_lesson() -> list[dict]:
+    runs = [paging_run(t, m) for t in PAGING_TARGETS for m in PAGING_MODES]
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "paging.json").write_text(json.dumps({"lesson": "paging", "runs": runs},
+                                                      indent=2) + "\n")
+    plot_paging(runs, BENCH_DIR / "paging.png")
+    return runs
+
+
+def paging_table(runs: list[dict]) -> str:
+    rows = [f"{'target':<8}{'mode':<8}{'400 switches':>16}{'per switch':>12}{'guest #PF':>11}  exits"]
+    for r in runs:
+        total = dict(r["cost_by_switches"]).get(400, 0)
+        exits = ", ".join(f"{k} {v}" for k, v in r["exits"].items() if k != "total")
+        rows.append(f"{r['target']:<8}{r['mode']:<8}{total:>16}{total / 400:>12.0f}"
+                    f"{r['guest_page_faults']:>11}  {exits}")
+    return "\n".join(rows) + f"\n(costs in {runs[0]['unit']})"

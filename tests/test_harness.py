@@ -280,3 +280,21 @@ def test_scenario_overrides_for_one_target_win_over_its_architecture():
 def test_arches_may_name_a_target():
     s = parse_scenarios('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\narches = ["svm"]\n')["s"]
     assert s.runs_on("x86_64", "svm") and not s.runs_on("x86_64", "vmx")
+
+
+def test_shadow_paging_is_a_build_variant_of_the_hardware_x86_targets():
+    shadow = load_target("vmx+shadow")
+    assert shadow.name == "vmx+shadow" and shadow.platform["paging"] == "shadow"
+    assert "#define PAGING_SHADOW\t\t1" in render("config.h.j2", target=shadow,
+                                                  platform=shadow.platform, guest=shadow.guest)
+    with pytest.raises(HarnessError, match="only 'nested' or, for the VT-x and AMD-V targets"):
+        load_target("arm64").with_paging("shadow")
+    with pytest.raises(HarnessError, match="paging mode 'lazy'"):
+        load_target("vmx").with_paging("lazy")
+
+
+def test_paging_lesson_table_reads_the_runs():
+    run = {"target": "vmx", "mode": "shadow", "unit": "instructions", "guest_page_faults": 3,
+           "cost_by_switches": [[0, 10], [400, 4000]], "exits": {"paging": 7, "total": 9}}
+    table = bench.paging_table([run])
+    assert "vmx     shadow              4000          10          3  paging 7" in table
