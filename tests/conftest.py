@@ -21,8 +21,14 @@ def selected_cases(config):
     targets = ([config.getoption("target")] if config.getoption("target")
                else target_names(with_variants=True))
     guest = config.getoption("guest")
-    return [(name, scenario) for name in targets
-            for scenario in load_scenarios(load_target(name).arch, name) if guest in (None, scenario)]
+    cases = []
+    for name in targets:
+        for scenario, spec in load_scenarios(load_target(name).arch, name).items():
+            # A scenario that says it does not apply to a target (`skip`, shown
+            # with its reason by `lab list`) is not a test of that target.
+            if guest in (None, scenario) and not spec.skip:
+                cases.append((name, scenario))
+    return cases
 
 
 def pytest_generate_tests(metafunc):
