@@ -11,7 +11,7 @@ import re
 import shutil
 import time
 
-from . import BUILD, HarnessError, console
+from . import BUILD, HarnessError, TargetUnavailable, console
 from .build import Build
 from .lab import boot, ensure_tools
 from .scenario import load_scenarios, runnable
@@ -74,6 +74,10 @@ def clean_build_seconds(target) -> float:
 
 def run_target(name: str) -> dict:
     target = load_target(name)
+    bench = load_scenarios(target.arch, name).get("bench")
+    if bench is None or bench.skip:
+        raise TargetUnavailable(f"target {name} has no bench: "
+                                f"{bench.skip if bench else 'no bench scenario for it'}")
     ensure_tools(target)
     result = boot(name, "bench", echo=False, icount=True, quiet_build=True)
     metrics = guest_metrics(parse_bench_lines(result.lines),
