@@ -102,3 +102,11 @@ def clean(c):
     """Remove build/ (objects, images, logs, bench results)."""
     from harness import lab
     lab.clean()
+
+
+@task(name="prepare-linux")
+def prepare_linux(c):
+    """Fetch Debian's arm64 kernel and busybox-static by package name and
+    build the Linux guest's initramfs under build/linux/ (needs root)."""
+    from harness import linux
+    _run(linux.prepare)

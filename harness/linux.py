@@ -1,0 +1,173 @@
+"""The Linux guest's files, fetched by Debian package name and never
+committed: the arm64 kernel (its vmlinuz is already a raw arm64 Image) and
+an initramfs built here from busybox-static, with a newc cpio writer.
+
+Layout under build/linux/:
+  debs/              the downloaded .deb files
+  root/kernel/       the kernel package, extracted
+  root/busybox/      the busybox-static package, extracted
+  Image              the kernel, copied out of root/kernel/boot/
+  initramfs.cpio     busybox, /init and the applet links
+"""
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+from . import BUILD, HarnessError
+
+LINUX_DIR = BUILD / "linux"
+IMAGE = LINUX_DIR / "Image"
+INITRAMFS = LINUX_DIR / "initramfs.cpio"
+DEB_ARCH = "arm64"
+KERNEL_META = f"linux-image-{DEB_ARCH}:{DEB_ARCH}"     # depends on the versioned package
+BUSYBOX = f"busybox-static:{DEB_ARCH}"
+INIT_MARKER = "initramfs: /init running, starting a shell"
+
+# /init: the first process. The marker tells the harness the kernel got this far.
+INIT_SCRIPT = f"""#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "{INIT_MARKER}"
+exec setsid cttyhack /bin/sh
+"""
+INIT_DIRS = ["bin", "dev", "proc", "sys", "tmp", "root"]
+
+
+def prepared() -> str | None:
+    """None when the kernel and initramfs are there, else what is missing."""
+    missing = [p.name for p in (IMAGE, INITRAMFS) if not p.exists()]
+    return (f"the Linux guest is not prepared ({', '.join(missing)} missing under "
+            f"build/linux/): run `invoke prepare-linux` as root") if missing else None
+
+
+def _run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C")
+    try:
+        r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    except FileNotFoundError:
+        raise HarnessError(f"{what}: {cmd[0]} not found (this task needs Debian's apt and dpkg)")
+    if r.returncode != 0:
+        last = (r.stderr.strip() or r.stdout.strip()).splitlines()[-1:] or ["no output"]
+        offline = re.search(r"Could not resolve|Temporary failure|Failed to fetch|"
+                            r"Unable to connect", r.stderr)
+        hint = " (offline? the Debian mirror could not be reached)" if offline else ""
+        raise HarnessError(f"{what} failed{hint}: {last[0]}")
+    return r.stdout
+
+
+def _ensure_foreign_arch() -> None:
+    arches = _run(["dpkg", "--print-foreign-architectures"], "listing dpkg architectures")
+    if DEB_ARCH not in arches.split():
+        _run(["dpkg", "--add-architecture", DEB_ARCH], f"dpkg --add-architecture {DEB_ARCH}")
+    if not _run(["apt-cache", "policy", KERNEL_META], "apt-cache policy").strip():
+        _run(["apt-get", "update", "-qq"], "apt-get update")
+
+
+def kernel_package() -> str:
+    """The versioned kernel package the meta-package points at, e.g.
+    linux-image-6.1.0-NN-arm64:arm64."""
+    out = _run(["apt-cache", "depends", KERNEL_META], f"apt-cache depends {KERNEL_META}")
+    m = re.search(r"Depends: (linux-image-[0-9][^\s:]*-" + DEB_ARCH + ")", out)
+    if not m:
+        raise HarnessError(f"apt-cache depends {KERNEL_META} names no kernel package")
+    return f"{m[1]}:{DEB_ARCH}"
+
+
+def _download(packages: list[str], dest: Path) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("*.deb"):
+        old.unlink()
+    _run(["apt-get", "download", *packages], "apt-get download " + " ".join(packages), cwd=dest)
+    debs = sorted(dest.glob("*.deb"))
+    if len(debs) != len(packages):
+        raise HarnessError(f"apt-get download left {len(debs)} .deb file(s), expected "
+                           f"{len(packages)}")
+    return debs
+
+
+def _extract(deb: Path, into: Path) -> None:
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    _run(["dpkg-deb", "-x", str(deb), str(into)], f"dpkg-deb -x {deb.name}")
+
+
+# -- the newc cpio format (the kernel's initramfs format) --------------------
+CPIO_MAGIC = "070701"
+CPIO_TRAILER = "TRAILER!!!"
+CPIO_ALIGN = 4
+APPLET_TABLE_START = b"[\0[[\0"
+APPLET_NAME = re.compile(rb"[\[a-z0-9_.-]{1,32}")
+
+
+def _pad(n: int) -> bytes:
+    return b"\0" * (-n % CPIO_ALIGN)
+
+
+def cpio_entry(name: str, mode: int, data: bytes = b"", ino: int = 0) -> bytes:
+    """One newc record: a 110-byte ASCII header, the name, then the data,
+    each padded to 4 bytes."""
+    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+    header = (CPIO_MAGIC + "".join(f"{f:08x}" for f in fields)).encode()
+    out = header + name.encode() + b"\0"
+    out += _pad(len(out))
+    return out + data + _pad(len(data))
+
+
+def cpio_archive(entries: list[tuple[str, int, bytes]]) -> bytes:
+    out = b"".join(cpio_entry(name, mode, data, ino)
+                   for ino, (name, mode, data) in enumerate(entries, start=1))
+    return out + cpio_entry(CPIO_TRAILER, 0)
+
+
+def busybox_applets(busybox_root: Path) -> list[str]:
+    """The applet names busybox-static was built with. It cannot run here
+    (it is arm64), so read its applet name table: NUL-separated, sorted,
+    starting with "[" and "[["."""
+    binary = (busybox_root / "bin" / "busybox").read_bytes()
+    start = binary.find(APPLET_TABLE_START)
+    if start < 0:
+        raise HarnessError("no applet name table found in busybox-static's binary")
+    names = []
+    for raw in binary[start:].split(b"\0"):
+        if not APPLET_NAME.fullmatch(raw):
+            break
+        names.append(raw.decode())
+    if "sh" not in names or "poweroff" not in names:
+        raise HarnessError(f"busybox-static's applet table ({len(names)} names) lacks sh or poweroff")
+    return names
+
+
+def build_initramfs(busybox_root: Path, out: Path) -> int:
+    """Directories, busybox, /init, and one bin/APPLET -> busybox link each."""
+    dirmode, filemode, linkmode = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
+    entries = [(d, dirmode, b"") for d in INIT_DIRS]
+    entries.append(("bin/busybox", filemode, (busybox_root / "bin" / "busybox").read_bytes()))
+    entries.append(("init", filemode, INIT_SCRIPT.encode()))
+    applets = busybox_applets(busybox_root)
+    entries += [(f"bin/{name}", linkmode, b"busybox") for name in applets if name != "busybox"]
+    out.write_bytes(cpio_archive(entries))
+    return len(applets)
+
+
+def prepare(echo=print) -> None:
+    if os.geteuid() != 0:
+        raise HarnessError("prepare-linux needs root (dpkg --add-architecture, apt-get update): "
+                           "run it with sudo")
+    _ensure_foreign_arch()
+    kernel = kernel_package()
+    echo(f"downloading {kernel} and {BUSYBOX}")
+    debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
+    for deb in debs:
+        _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
+    vmlinuz = sorted((LINUX_DIR / "root" / "kernel" / "boot").glob("vmlinuz-*"))
+    if not vmlinuz:
+        raise HarnessError(f"{kernel} holds no boot/vmlinuz-*")
+    shutil.copyfile(vmlinuz[0], IMAGE)
+    count = build_initramfs(LINUX_DIR / "root" / "busybox", INITRAMFS)
+    echo(f"kernel {IMAGE.relative_to(BUILD.parent)} ({IMAGE.stat().st_size >> 20} MiB), "
+         f"initramfs {INITRAMFS.relative_to(BUILD.parent)} ({count} busybox applets)")
