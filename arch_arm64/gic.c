@@ -1,6 +1,9 @@
 /* GICv3 set-up for the boot CPU: distributor on with affinity routing, the
  * CPU's redistributor awake, and the system-register CPU interface enabled
- * at EL2. Interrupts are Group 1 and acknowledged through ICC_IAR1_EL1. */
+ * at EL2. Interrupts are Group 1 and acknowledged through ICC_IAR1_EL1.
+ * With EOImode split, EL2 only drops the priority of an interrupt it hands
+ * to a guest; the guest's own EOI, through a list register with HW=1,
+ * deactivates the physical interrupt. */
 #include "gic.h"
 #include "config.h"
 #include "sysreg.h"
@@ -21,6 +24,15 @@
 #define ICC_SRE_ENABLE		BIT(3)	/* lower ELs may use ICC_SRE_EL1 */
 #define GIC_PRIORITY_DEFAULT	0xa0
 #define GIC_PRIORITY_MASK_ALL	0xff	/* ICC_PMR_EL1: let every priority in */
+#define ICC_CTLR_EOIMODE	BIT(1)	/* EOIR drops priority, DIR deactivates */
+
+#define ICH_HCR_EN		BIT(0)	/* virtual CPU interface on */
+#define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
+#define ICH_LR_STATE_PENDING	(1ULL << 62)
+#define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
+#define ICH_LR_GROUP1		BIT(60)
+#define ICH_LR_PRIORITY_SHIFT	48
+#define ICH_LR_PINTID_SHIFT	32
 
 static volatile u32 *reg32(u64 base, u64 offset)
 {
@@ -39,6 +51,8 @@ void gic_init(void)
 	isb();
 	write_sysreg(ICC_PMR_EL1, GIC_PRIORITY_MASK_ALL);
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	write_sysreg(ICC_CTLR_EL1, read_sysreg(ICC_CTLR_EL1) | ICC_CTLR_EOIMODE);
+	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
 	isb();
 }
 
@@ -56,7 +70,43 @@ u32 gic_acknowledge(void)
 	return (u32)read_sysreg(ICC_IAR1_EL1);
 }
 
+/* An interrupt the hypervisor handles itself: priority drop, then deactivate. */
 void gic_end_of_interrupt(u32 intid)
 {
 	write_sysreg(ICC_EOIR1_EL1, intid);
+	write_sysreg(ICC_DIR_EL1, intid);
+}
+
+static void write_list_register(unsigned n, u64 value)
+{
+#define LR(i, crm, op2) case i: write_sysreg(S3_4_C12_C##crm##_##op2, value); break;
+	switch (n) {
+	LR(0, 12, 0) LR(1, 12, 1) LR(2, 12, 2) LR(3, 12, 3)	/* ICH_LR0_EL2 .. */
+	LR(4, 12, 4) LR(5, 12, 5) LR(6, 12, 6) LR(7, 12, 7)
+	LR(8, 13, 0) LR(9, 13, 1) LR(10, 13, 2) LR(11, 13, 3)
+	LR(12, 13, 4) LR(13, 13, 5) LR(14, 13, 6) LR(15, 13, 7)	/* .. ICH_LR15_EL2 */
+	}
+#undef LR
+}
+
+/* Hand physical interrupt `intid` to the running guest as the same virtual
+ * INTID: priority drop now, deactivation when the guest EOIs it. False if
+ * every list register is busy (the interrupt stays active until one frees). */
+bool gic_inject_hw(u32 intid)
+{
+	unsigned count = ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
+	u64 empty = read_sysreg(ICH_ELRSR_EL2);
+
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	for (unsigned n = 0; n < count; n++) {
+		if (!(empty & BIT(n)))
+			continue;
+		write_list_register(n, ICH_LR_STATE_PENDING | ICH_LR_HW | ICH_LR_GROUP1 |
+				    ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) |
+				    ((u64)intid << ICH_LR_PINTID_SHIFT) | intid);
+		isb();
+		return true;
+	}
+	write_sysreg(ICC_DIR_EL1, intid);	/* dropped: the device will raise it again */
+	return false;
 }

@@ -1,5 +1,6 @@
-/* The GICv3 interrupt controller, as much of it as the hypervisor's own
- * scheduling tick needs: one private interrupt taken at EL2. */
+/* The GICv3 interrupt controller: the hypervisor's own scheduling tick (one
+ * private interrupt taken at EL2), and the virtual CPU interface through
+ * which a pass-through guest receives its device interrupts. */
 #pragma once
 #include "types.h"
 
@@ -10,3 +11,4 @@ void gic_init(void);
 void gic_enable_ppi(u32 intid);
 u32 gic_acknowledge(void);
 void gic_end_of_interrupt(u32 intid);
+bool gic_inject_hw(u32 intid);

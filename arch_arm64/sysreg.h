@@ -35,13 +35,15 @@
 /* CPTR_EL2 (HCR_EL2.E2H == 0) */
 #define CPTR_EL2_RES1	(MASK(9, 0) | MASK(13, 12))
 #define CPTR_TZ		BIT(8)	/* trap SVE */
-#define CPTR_TFP	BIT(10)	/* trap FP/Advanced SIMD: guests here need none */
+#define CPTR_TFP	BIT(10)	/* trap FP/Advanced SIMD (left clear: guests own it) */
 
 /* CNTHCTL_EL2 (HCR_EL2.E2H == 0) */
 #define CNTHCTL_EL1PCTEN BIT(0)	/* EL1 may read the physical counter */
 #define CNTHCTL_EL1PCEN	BIT(1)	/* EL1 may use the physical timer */
 
-/* MDCR_EL2: keep debug and PMU registers away from guests. */
+/* MDCR_EL2: keep PMU registers away from guests (ID_AA64DFR0_EL1 hides the
+ * PMU). Debug registers (TDA, TDOSA, TDRA left clear) are the guest's own:
+ * Linux resets them at boot, and no other guest uses them. */
 #define MDCR_HPMN_MASK	MASK(4, 0)
 #define MDCR_TPMCR	BIT(5)
 #define MDCR_TPM	BIT(6)

@@ -106,6 +106,16 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	r->elr_el2 += e->insn_len;
 }
 
+/* A device interrupt: the guest that owns the real devices gets it through
+ * a list register; nobody else has a device, so it is just ended. */
+static void route_interrupt(struct vcpu *vcpu, u32 intid)
+{
+	if (vcpu->vm->passthrough)
+		gic_inject_hw(intid);
+	else
+		gic_end_of_interrupt(intid);
+}
+
 /* Load this vCPU's EL1 registers and stage-2 tables onto the CPU. */
 void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next);
 
@@ -125,9 +135,11 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 		u32 intid = gic_acknowledge();
 		if (intid == GIC_INTID_SPURIOUS)
 			return vcpu;
+		if (intid != TIMER_INTID_HYP_PHYS) {
+			route_interrupt(vcpu, intid);
+			return vcpu;
+		}
 		gic_end_of_interrupt(intid);
-		if (intid != TIMER_INTID_HYP_PHYS)
-			return vcpu;	/* not ours to route yet: ignore */
 		arch_timer_disarm();
 		e.kind = EXIT_TIMER;
 	} else if (vector == VEC_SERROR) {

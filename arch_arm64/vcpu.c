@@ -6,6 +6,9 @@
 #include "sysreg.h"
 #include "vm.h"
 
+void fpsimd_save(struct fpsimd_state *s);		/* fpsimd.S */
+void fpsimd_load(const struct fpsimd_state *s);
+
 void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 {
 	struct arch_vcpu *a = &vcpu->arch;
@@ -15,6 +18,11 @@ void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 	a->regs.spsr_el2 = SPSR_M_EL1h | SPSR_DAIF;	/* EL1, interrupts masked */
 	a->el1.sctlr_el1 = SCTLR_EL1_RES1;		/* MMU and caches off */
 	a->vmpidr_el2 = MPIDR_RES1;			/* affinity 0.0.0.0 */
+}
+
+void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value)
+{
+	vcpu->arch.regs.x[0] = value;
 }
 
 static void save_el1(struct el1_sysregs *s)
@@ -42,6 +50,8 @@ static void load_vcpu(struct vcpu *vcpu)
 void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
 	save_el1(&prev->arch.el1);
+	fpsimd_save(&prev->arch.fp);
+	fpsimd_load(&next->arch.fp);
 	load_vcpu(next);
 }
 

@@ -22,6 +22,12 @@ void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 	backend->vcpu_init(vcpu, &state);
 }
 
+/* RSI: where the x86 Linux boot protocol passes boot_params. */
+void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value)
+{
+	vcpu->arch.regs.rsi = value;
+}
+
 /* The time slice is a property of the VMCS/VMCB of the vCPU about to run,
  * so it is handed over just before the next entry. */
 void arch_timer_arm(u64 microseconds)

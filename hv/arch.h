@@ -21,6 +21,8 @@ void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size);
  * time (never returns: later exits come back through the exit path). */
 void arch_vcpu_init(struct vcpu *vcpu, u64 entry);
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu);
+/* The boot protocol's argument register at entry (x0 on arm64, RSI on x86). */
+void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value);
 
 /* Architecture-specific exits the core hands back. They fill in e->result.
  * arch_sysreg_access: a trapped system register or MSR; false if unknown.
@@ -39,5 +41,7 @@ void arch_report_exit(struct vcpu *vcpu, const struct exit *e);
 void arch_timer_arm(u64 microseconds);
 void arch_timer_disarm(void);
 
-/* The board: which emulated devices each VM gets (platform.c). */
+/* The board: which emulated devices each VM gets (platform.c); or, for the
+ * single VM that owns the board, which real devices are mapped into it. */
 void platform_add_devices(struct vm *vm);
+void platform_pass_through(struct vm *vm);

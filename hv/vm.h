@@ -34,8 +34,17 @@ struct vm {
 	char line[VM_LINE_MAX];		/* console output not yet printed */
 	unsigned line_len;
 	bool from_reset;		/* see struct vm_config */
+	bool passthrough;		/* owns the real UART and GIC (a single Linux guest) */
 	bool power_off_requested;	/* set by a device: stop after this access */
 	bool stopped;
+};
+
+/* A Linux guest's other blobs and where the build placed them in its RAM
+ * (the kernel Image itself is `image`; its place comes from its header). */
+struct linux_blobs {
+	const u8 *initrd, *initrd_end;
+	const u8 *dtb, *dtb_end;
+	u64 initrd_gpa, dtb_gpa;
 };
 
 /* What the generated per-scenario configuration (vmconfig.c) provides. */
@@ -43,6 +52,8 @@ struct vm_config {
 	const char *name;
 	const u8 *image;
 	const u8 *image_end;
+	u64 ram_size;		/* bytes of guest RAM */
+	struct linux_blobs boot;	/* .dtb == NULL: not a Linux guest */
 	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
 };
 extern const struct vm_config vm_configs[];
@@ -55,6 +66,10 @@ void vm_create_all(void);
 void vm_add_device(struct vm *vm, const char *name, enum bus_space space,
 		   u64 base, u64 size, const struct device_ops *ops);
 struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr);
+
+/* Load a Linux kernel Image, its initramfs and DTB into the VM's RAM and
+ * point the vCPU at it (linux_boot.c). */
+void linux_boot_load(struct vm *vm, const struct vm_config *cfg);
 
 /* Guest memory seen from the host: NULL unless [gpa, gpa+len) is RAM. */
 void *vm_guest_ptr(struct vm *vm, u64 gpa, u64 len);
