@@ -21,6 +21,11 @@ from .scenario import Scenario
 from .target import Target
 from .templates import render, write_if_changed
 from .toolchain import find_toolchain
+from . import linux
+
+DTB_MAX_SIZE = 2 << 20          # booting.rst: the DTB must not exceed 2 MiB
+PAGE_SIZE = 4096
+MiB = 1 << 20
 
 COMMON_CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-ffreestanding",
                  "-fno-stack-protector", "-fno-pic", "-fno-pie", "-nostdinc",
@@ -82,6 +87,42 @@ class Build:
     def guest_binary(self, guest: str) -> Path:
         return self.dir / "guests" / f"{guest}.bin"
 
+    # -- the Linux guest: a kernel Image, its initramfs and a derived DTB ---------
+    def linux_vm(self, s: Scenario, vm: str) -> dict:
+        """Where a Linux VM's blobs go in its RAM: the DTB in the top 2 MiB,
+        the initramfs right below it (the kernel's own place comes from its
+        Image header, in hv/vm.c)."""
+        g = self.target.guest
+        ram_size = s.ram_mib.get(vm, g["ram_size"] // MiB) * MiB
+        dtb_gpa = g["ram_base"] + ram_size - DTB_MAX_SIZE
+        initrd_size = linux.INITRAMFS.stat().st_size
+        initrd_gpa = (dtb_gpa - initrd_size) & ~(PAGE_SIZE - 1)
+        dtb = self.dir / "linux" / f"{s.name}-{vm}.dtb"
+        board = self.dir / "linux" / linux.DTB_DUMP_NAME
+        if not board.exists():
+            board.parent.mkdir(parents=True, exist_ok=True)
+            linux.dump_board_dtb(self.target, board)
+        blob = linux.guest_dtb(board.read_bytes(), g["ram_base"], ram_size,
+                               (initrd_gpa, initrd_gpa + initrd_size))
+        if dtb.exists() and dtb.read_bytes() == blob:
+            pass
+        else:
+            dtb.write_bytes(blob)
+        return dict(ram_size=ram_size, kernel=rel(linux.IMAGE), initrd=rel(linux.INITRAMFS),
+                    dtb=rel(dtb), initrd_gpa=initrd_gpa, dtb_gpa=dtb_gpa)
+
+    def vm_entries(self, s: Scenario) -> list[dict]:
+        entries = []
+        for vm, guest in s.vms.items():
+            entry = dict(name=vm, guest=guest, from_reset=vm in s.from_reset,
+                         ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB)
+            if guest == linux.GUEST:
+                entry.update(self.linux_vm(s, vm), image=None)
+            else:
+                entry["image"] = rel(self.guest_binary(guest))
+            entries.append(entry)
+        return entries
+
     # -- generated files ----------------------------------------------------
     def render_generated(self, scenarios: list[Scenario]) -> None:
         t = self.target
@@ -90,8 +131,7 @@ class Build:
         write_if_changed(self.gen / "hv.ld", render(f"{self.arch}/hv.ld.j2", **values))
         write_if_changed(self.gen / "guest.ld", render(f"{self.arch}/guest.ld.j2", **values))
         for s in scenarios:
-            vms = [dict(name=vm, guest=guest, image=rel(self.guest_binary(guest)),
-                        from_reset=vm in s.from_reset) for vm, guest in s.vms.items()]
+            vms = self.vm_entries(s)
             out = self.dir / "scenarios" / s.name
             write_if_changed(out / "vmconfig.c", render("vmconfig.c.j2", scenario=s, vms=vms))
             write_if_changed(out / "images.S", render("images.S.j2", scenario=s, vms=vms))
@@ -141,7 +181,7 @@ class Build:
                     for s in self.guest_lib_sources()]
         guest_ld = rel(self.gen / "guest.ld")
         hv_ld = rel(self.gen / "hv.ld")
-        guests = sorted({g for s in scenarios for g in s.vms.values()})
+        guests = sorted({g for s in scenarios for g in s.vms.values()} - {linux.GUEST})
         for g in guests:
             program = self.guest_program(g)
             companion = program.with_suffix(".S")      # a guest's own assembly, if any
@@ -153,7 +193,10 @@ class Build:
             w.append(f"build {rel(self.guest_binary(g))}: flat {elf}")
         for s in scenarios:
             out = self.dir / "scenarios" / s.name
-            bins = [rel(self.guest_binary(g)) for g in s.vms.values()]
+            bins = [rel(self.guest_binary(g)) for g in s.vms.values() if g != linux.GUEST]
+            if linux.GUEST in s.vms.values():
+                bins += [rel(linux.IMAGE), rel(linux.INITRAMFS)] + \
+                    [e["dtb"] for e in self.vm_entries(s) if e["guest"] == linux.GUEST]
             objs = [compile_(out / "vmconfig.c", out, "hv_inc"),
                     compile_(out / "images.S", out, "hv_inc", bins)]
             elf = rel(self.elf(s.name))
@@ -173,6 +216,8 @@ class Build:
         return ninja_file
 
     def run(self, scenarios: list[Scenario], echo=True) -> None:
+        if linux.missing():            # without its files, a Linux scenario is not built
+            scenarios = [s for s in scenarios if linux.GUEST not in s.vms.values()]
         ninja_file = self.configure(scenarios)
         targets = [rel(self.image(s.name)) for s in scenarios]
         cmd = [ninja_binary(), "-f", rel(ninja_file), *targets]

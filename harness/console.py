@@ -66,6 +66,10 @@ class Matcher:
             if rx.search(line):
                 return text
         stream, text = split_line(line)
+        if self.scenario.console_vm and stream not in self.expect:
+            # the guest that writes the UART itself: anything not "hv: " is its own
+            # (a kernel's "[    0.000000] " timestamp is no VM prefix)
+            stream, text = self.scenario.console_vm, line
         patterns = self.expect.get(stream, [])
         i = self.progress.get(stream, 0)
         if i < len(patterns) and patterns[i][1].search(text):
@@ -117,11 +121,16 @@ def check_transcript(scenario: Scenario, lines: list[str]) -> str | None:
     return None
 
 
+class SessionFailure(Exception):
+    """What an interactive session found wrong in the guest's answers."""
+
+
 @dataclass
 class Result:
     lines: list[str]
     log: Path
     exit_status: int
+    session: object = None
 
 
 class _Tee:
@@ -201,9 +210,12 @@ class _FileLines:
 
 
 def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
-        cwd: Path | None = None) -> Result:
+        cwd: Path | None = None, session=None) -> Result:
     """Boot `launch.argv`, check its console against `scenario`; raise
-    ConsoleFailure on any mismatch. The emulator never outlives this call."""
+    ConsoleFailure on any mismatch. The emulator never outlives this call.
+    An interactive scenario, once every expected line was seen, gets
+    `session(child)`: it types into the console (pexpect) and should end by
+    powering the guest off; what it returns is kept in Result.session."""
     log.parent.mkdir(parents=True, exist_ok=True)
     matcher, lines = Matcher(scenario), []
     deadline = time.monotonic() + scenario.timeout
@@ -219,8 +231,20 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
         def fail(reason: str):
             raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra)
 
+        session_result, session_done = None, not scenario.interactive
         try:
             while True:
+                if matcher.done() and not session_done:
+                    session_done = True
+                    if session is None:
+                        fail("an interactive scenario, and nobody to type into its console")
+                    try:
+                        session_result = session(child)
+                    except (pexpect.TIMEOUT, pexpect.EOF) as e:
+                        fail(f"console session: {type(e).__name__} while waiting for the "
+                             f"guest; it printed: {child.before!r}")
+                    except SessionFailure as e:
+                        fail(f"console session: {e}")
                 remaining = deadline - time.monotonic()
                 if matcher.done():
                     remaining = min(remaining, EXIT_GRACE)
@@ -246,7 +270,7 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
             problem = check_transcript(scenario, lines)
             if problem:
                 fail(problem)
-            return Result(lines, log, status)
+            return Result(lines, log, status, session_result)
         finally:
             if child.isalive():
                 child.terminate(force=True)

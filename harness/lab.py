@@ -3,10 +3,11 @@ Every step that needs a tool checks for it first and names the package."""
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-from . import BUILD, ROOT, HarnessError, TargetUnavailable, console
+from . import BUILD, ROOT, HarnessError, TargetUnavailable, console, linux
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios
@@ -83,17 +84,37 @@ def log_path(target: Target, scenario: Scenario) -> Path:
     return LOG_DIR / f"{stamp}-{target.name}-{scenario.name}.log"
 
 
+def hand_over_console(child):
+    """An interactive scenario booted from a terminal: the keyboard goes to
+    the guest (pexpect's interact) until the emulator exits."""
+    print("\n[the guest's console is yours: `poweroff -f` ends it; Ctrl-] detaches]",
+          flush=True)
+    log = child.logfile_read
+    child.logfile_read = log.log if hasattr(log, "log") else None   # interact echoes itself
+    child.interact()
+    child.logfile_read = log
+
+
+def default_session(child):
+    """An interactive scenario with no terminal: show one command, power off."""
+    return linux.run_commands(child, ["uname -r"])
+
+
 def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
-         quiet_build=False) -> console.Result:
+         quiet_build=False, session=None) -> console.Result:
     """Build and boot one scenario, checking the console as it runs."""
     target = load_target(target_name or "arm64")
     scenario = load_scenario(guest or target.default_guest, target.arch)
+    if linux.GUEST in scenario.vms.values() and linux.missing():
+        raise linux.NotPrepared(linux.missing())
+    if scenario.interactive and session is None:
+        session = hand_over_console if echo and sys.stdin.isatty() else default_session
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount)
     if echo:
         print(f"$ {shell_quote(launch.argv)}", flush=True)
-    return console.run(launch, scenario, log, echo=echo, cwd=ROOT)
+    return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)
 
 
 def listing() -> str:

@@ -16,7 +16,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from . import BUILD, HarnessError
+from . import BUILD, HarnessError, fdt
 
 LINUX_DIR = BUILD / "linux"
 IMAGE = LINUX_DIR / "Image"
@@ -24,6 +24,7 @@ INITRAMFS = LINUX_DIR / "initramfs.cpio"
 DEB_ARCH = "arm64"
 KERNEL_META = f"linux-image-{DEB_ARCH}:{DEB_ARCH}"     # depends on the versioned package
 BUSYBOX = f"busybox-static:{DEB_ARCH}"
+GUEST = "linux"                 # the guest program name that means "this kernel"
 INIT_MARKER = "initramfs: /init running, starting a shell"
 
 # /init: the first process. The marker tells the harness the kernel got this far.
@@ -38,7 +39,11 @@ exec setsid cttyhack /bin/sh
 INIT_DIRS = ["bin", "dev", "proc", "sys", "tmp", "root"]
 
 
-def prepared() -> str | None:
+class NotPrepared(HarnessError):
+    """The Linux guest's files are not there: tests skip with this reason."""
+
+
+def missing() -> str | None:
     """None when the kernel and initramfs are there, else what is missing."""
     missing = [p.name for p in (IMAGE, INITRAMFS) if not p.exists()]
     return (f"the Linux guest is not prepared ({', '.join(missing)} missing under "
@@ -171,3 +176,82 @@ def prepare(echo=print) -> None:
     count = build_initramfs(LINUX_DIR / "root" / "busybox", INITRAMFS)
     echo(f"kernel {IMAGE.relative_to(BUILD.parent)} ({IMAGE.stat().st_size >> 20} MiB), "
          f"initramfs {INITRAMFS.relative_to(BUILD.parent)} ({count} busybox applets)")
+
+
+# -- the guest's device tree ---------------------------------------------------
+# What the guest keeps of the board's device tree: everything else (PCIe,
+# virtio-mmio, fw-cfg, flash, RTC, GPIO, the PMU the hypervisor hides, the
+# GIC's ITS) is dropped, so Linux never touches a device it has no mapping for.
+GUEST_NODES = ("psci", "memory@", "pl011@", "intc@", "cpus", "timer", "apb-pclk", "chosen")
+DROPPED_GIC_CHILDREN = ("its@",)
+DROPPED_CHOSEN = ("kaslr-seed", "rng-seed")       # one boot like the next
+DEFAULT_BOOTARGS = "console=ttyAMA0 earlycon panic=-1"
+DTB_DUMP_NAME = "qemu-virt.dtb"
+
+
+def dump_board_dtb(target, out: Path) -> bytes:
+    """QEMU's own device tree for the target's machine, as `dumpdtb` writes it."""
+    e = target.emulator
+    opts = "".join(f",{k}={v}" for k, v in e["machine_options"].items())
+    argv = [e["binary"], "-machine", f"{e['machine']}{opts},dumpdtb={out}", "-cpu", e["cpu"],
+            "-m", str(e["memory"]), "-smp", str(e["smp"]), "-display", "none"]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0 or not out.exists():
+        raise HarnessError(f"dumping QEMU's device tree failed: {r.stderr.strip()[-300:]}")
+    return out.read_bytes()
+
+
+def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int],
+              bootargs: str = DEFAULT_BOOTARGS) -> bytes:
+    """The board's tree, cut down to the guest: its RAM only, the devices it
+    may use, PSCI by SMC (trapped by HCR_EL2.TSC), and /chosen with the
+    command line and the initrd's guest-physical [start, end)."""
+    root = fdt.parse(board)
+    root.children = [n for n in root.children if n.name.startswith(GUEST_NODES)]
+    for node in root.children:
+        if node.name.startswith("memory@"):
+            node.name = f"memory@{ram_base:x}"
+            node.props["reg"] = fdt.u64_cells(ram_base, ram_size)
+        elif node.name.startswith("intc@"):
+            node.children = [c for c in node.children if not c.name.startswith(DROPPED_GIC_CHILDREN)]
+        elif node.name == "psci":
+            node.props["method"] = fdt.string("smc")
+    chosen = root.add_child("chosen")
+    for prop in DROPPED_CHOSEN:
+        chosen.props.pop(prop, None)
+    chosen.props["bootargs"] = fdt.string(bootargs)
+    chosen.props["linux,initrd-start"] = fdt.u64_cells(initrd[0])
+    chosen.props["linux,initrd-end"] = fdt.u64_cells(initrd[1])
+    return fdt.serialize(root)
+
+
+# -- talking to the guest's shell ------------------------------------------------
+PROMPT = "/ # "
+SHELL_TIMEOUT = 60               # seconds for one command's answer under TCG
+POWER_OFF = "poweroff -f"        # busybox: reboot(2) at once, which ends in PSCI SYSTEM_OFF
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_commands(child, commands: list[str], echo=None) -> list[tuple[str, str]]:
+    """Type each command at the shell prompt and collect what it printed,
+    then power the guest off. `child` is the emulator under pexpect."""
+    child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
+    answers = []
+    for command in commands:
+        child.sendline(command)
+        child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
+        text = ANSI_ESCAPE.sub("", child.before).replace("\r", "")
+        lines = text.split("\n")
+        if lines and lines[0].strip().endswith(command):
+            lines = lines[1:]                   # the shell's echo of the command
+        answers.append((command, "\n".join(lines).strip()))
+    child.sendline(POWER_OFF)
+    return answers
+
+
+def timer_interrupts(proc_interrupts: str) -> int:
+    """The arch_timer line's count on CPU 0 in /proc/interrupts."""
+    for line in proc_interrupts.splitlines():
+        if "arch_timer" in line:
+            return int(line.split()[1])
+    raise ValueError("no arch_timer line in /proc/interrupts:\n" + proc_interrupts)
