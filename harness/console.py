@@ -139,7 +139,9 @@ class _Tee:
     def __init__(self, log, echo: bool):
         self.log, self.echo = log, echo
 
-    def write(self, data: str):
+    def write(self, data: str | bytes):
+        if isinstance(data, bytes):         # pexpect's interact() logs raw bytes
+            data = data.decode("utf-8", "replace")
         self.log.write(data)
         if self.echo:
             sys.stdout.write(data)

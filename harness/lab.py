@@ -89,10 +89,10 @@ def hand_over_console(child):
     the guest (pexpect's interact) until the emulator exits."""
     print("\n[the guest's console is yours: `poweroff -f` ends it; Ctrl-] detaches]",
           flush=True)
-    log = child.logfile_read
-    child.logfile_read = log.log if hasattr(log, "log") else None   # interact echoes itself
+    tee = child.logfile_read
+    echo, tee.echo = tee.echo, False        # interact() shows the output itself
     child.interact()
-    child.logfile_read = log
+    tee.echo = echo
 
 
 def default_session(child):
