@@ -6,7 +6,12 @@
  * deactivates the physical interrupt. */
 #include "gic.h"
 #include "config.h"
+#include "esr.h"
+#include "exit.h"
 #include "sysreg.h"
+#include "vm.h"
+
+#define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
@@ -39,12 +44,19 @@ static volatile u32 *reg32(u64 base, u64 offset)
 	return (volatile u32 *)(base + offset);
 }
 
+/* Once, on the boot CPU: the distributor. */
 void gic_init(void)
 {
 	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
+}
 
-	*reg32(PLATFORM_GICR_BASE, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
-	while (*reg32(PLATFORM_GICR_BASE, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
+/* Every CPU: wake its redistributor, and set up its CPU interface. */
+void gic_cpu_init(unsigned cpu)
+{
+	u64 rd = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE;
+
+	*reg32(rd, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
+	while (*reg32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
 
 	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_ENABLE);
@@ -92,21 +104,49 @@ static void write_list_register(unsigned n, u64 value)
 /* Hand physical interrupt `intid` to the running guest as the same virtual
  * INTID: priority drop now, deactivation when the guest EOIs it. False if
  * every list register is busy (the interrupt stays active until one frees). */
-bool gic_inject_hw(u32 intid)
+/* Put `lr` into a free list register; false if all are busy. */
+static bool fill_list_register(u64 lr)
 {
 	unsigned count = ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
 	u64 empty = read_sysreg(ICH_ELRSR_EL2);
 
-	write_sysreg(ICC_EOIR1_EL1, intid);
 	for (unsigned n = 0; n < count; n++) {
-		if (!(empty & BIT(n)))
-			continue;
-		write_list_register(n, ICH_LR_STATE_PENDING | ICH_LR_HW | ICH_LR_GROUP1 |
-				    ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) |
-				    ((u64)intid << ICH_LR_PINTID_SHIFT) | intid);
-		isb();
-		return true;
+		if (empty & BIT(n)) {
+			write_list_register(n, lr);
+			isb();
+			return true;
+		}
 	}
+	return false;
+}
+
+bool gic_inject_hw(u32 intid)
+{
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	if (fill_list_register(ICH_LR_STATE_PENDING | ICH_LR_HW | ICH_LR_GROUP1 |
+			       ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) |
+			       ((u64)intid << ICH_LR_PINTID_SHIFT) | intid))
+		return true;
 	write_sysreg(ICC_DIR_EL1, intid);	/* dropped: the device will raise it again */
 	return false;
+}
+
+/* An SGI cannot be linked to its physical twin (HW=1 needs pINTID >= 16):
+ * EL2 ends the physical one and the guest gets a purely virtual copy. */
+bool gic_inject_virtual(u32 intid)
+{
+	gic_end_of_interrupt(intid);
+	return fill_list_register(ICH_LR_STATE_PENDING | ICH_LR_GROUP1 |
+				  ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) | intid);
+}
+
+/* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned
+ * to CPU n, the guest's target list is already the physical one. */
+bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
+{
+	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
+		return false;
+	write_sysreg(ICC_SGI1R_EL1, e->value);
+	isb();
+	return true;
 }

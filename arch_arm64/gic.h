@@ -7,7 +7,15 @@
 #define TIMER_INTID_HYP_PHYS	26	/* EL2 physical timer, PPI 10 */
 #define GIC_INTID_SPURIOUS	1023
 
+#define GICR_FRAMES_SIZE	0x20000	/* one CPU's redistributor: RD_base + SGI_base */
+#define GIC_SGI_COUNT		16	/* INTIDs 0-15: software-generated */
+
 void gic_init(void);
+void gic_cpu_init(unsigned cpu);
+bool gic_inject_virtual(u32 intid);
+struct vcpu;
+struct exit;
+bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e);
 void gic_enable_ppi(u32 intid);
 u32 gic_acknowledge(void);
 void gic_end_of_interrupt(u32 intid);

@@ -4,13 +4,13 @@
  * instead gets the real PL011 and GICv3 frames mapped (see docs/linux-guest.md). */
 #include "arch.h"
 #include "config.h"
+#include "gic.h"
 #include "vm.h"
 
 void arch_map_device(struct vm *vm, u64 gpa, u64 hpa, u64 size);	/* stage2.c */
 
 #define PL011_REGION_SIZE	0x1000
 #define GICD_REGION_SIZE	0x10000		/* one 64 KiB frame */
-#define GICR_REGION_SIZE	0x20000		/* RD_base + SGI_base of CPU 0 */
 
 void platform_add_devices(struct vm *vm)
 {
@@ -24,5 +24,6 @@ void platform_pass_through(struct vm *vm)
 {
 	arch_map_device(vm, PLATFORM_UART_BASE, PLATFORM_UART_BASE, PL011_REGION_SIZE);
 	arch_map_device(vm, PLATFORM_GICD_BASE, PLATFORM_GICD_BASE, GICD_REGION_SIZE);
-	arch_map_device(vm, PLATFORM_GICR_BASE, PLATFORM_GICR_BASE, GICR_REGION_SIZE);
+	arch_map_device(vm, PLATFORM_GICR_BASE, PLATFORM_GICR_BASE,
+			GICR_FRAMES_SIZE * vm->vcpu_count);	/* vCPU n's is CPU n's */
 }

@@ -110,7 +110,9 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
  * a list register; nobody else has a device, so it is just ended. */
 static void route_interrupt(struct vcpu *vcpu, u32 intid)
 {
-	if (vcpu->vm->passthrough)
+	if (vcpu->vm->passthrough && intid < GIC_SGI_COUNT)
+		gic_inject_virtual(intid);
+	else if (vcpu->vm->passthrough)
 		gic_inject_hw(intid);
 	else
 		gic_end_of_interrupt(intid);

@@ -98,15 +98,14 @@ class Build:
         initrd_size = linux.INITRAMFS.stat().st_size
         initrd_gpa = (dtb_gpa - initrd_size) & ~(PAGE_SIZE - 1)
         dtb = self.dir / "linux" / f"{s.name}-{vm}.dtb"
-        board = self.dir / "linux" / linux.DTB_DUMP_NAME
+        board = self.dir / "linux" / linux.DTB_DUMP_NAME.format(
+            machine=self.target.emulator["machine"], cpus=s.cpus)
         if not board.exists():
             board.parent.mkdir(parents=True, exist_ok=True)
-            linux.dump_board_dtb(self.target, board)
+            linux.dump_board_dtb(self.target, board, s.cpus)
         blob = linux.guest_dtb(board.read_bytes(), g["ram_base"], ram_size,
                                (initrd_gpa, initrd_gpa + initrd_size))
-        if dtb.exists() and dtb.read_bytes() == blob:
-            pass
-        else:
+        if not dtb.exists() or dtb.read_bytes() != blob:     # untouched: no relink
             dtb.write_bytes(blob)
         return dict(ram_size=ram_size, kernel=rel(linux.IMAGE), initrd=rel(linux.INITRAMFS),
                     dtb=rel(dtb), initrd_gpa=initrd_gpa, dtb_gpa=dtb_gpa)
@@ -115,6 +114,7 @@ class Build:
         entries = []
         for vm, guest in s.vms.items():
             entry = dict(name=vm, guest=guest, from_reset=vm in s.from_reset,
+                         vcpu_count=s.vcpus.get(vm, 1),
                          ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB)
             if guest == linux.GUEST:
                 entry.update(self.linux_vm(s, vm), image=None)

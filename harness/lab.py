@@ -111,7 +111,8 @@ def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
         session = hand_over_console if echo and sys.stdin.isatty() else default_session
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
-    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount)
+    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount,
+                           cpus=scenario.cpus)
     if echo:
         print(f"$ {shell_quote(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)
@@ -139,7 +140,7 @@ def debug(target_name: str, guest: str, port: int = 1234) -> None:
     gdb = require_program("gdb-multiarch", "gdb-multiarch")
     b = build(target, [scenario])
     image = b.elf(scenario.name)       # the symbols; QEMU boots b.image()
-    argv = target.command(b.image(scenario.name), gdb_port=port)
+    argv = target.command(b.image(scenario.name), gdb_port=port, cpus=scenario.cpus)
     print(f"$ {shell_quote(argv)}")
     qemu = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL)
     try:

@@ -186,12 +186,12 @@ GUEST_NODES = ("psci", "memory@", "pl011@", "intc@", "cpus", "timer", "apb-pclk"
 DROPPED_GIC_CHILDREN = ("its@",)
 DROPPED_CHOSEN = ("kaslr-seed", "rng-seed")       # one boot like the next
 DEFAULT_BOOTARGS = "console=ttyAMA0 earlycon panic=-1"
-DTB_DUMP_NAME = "qemu-virt.dtb"
+DTB_DUMP_NAME = "qemu-{machine}-smp{cpus}.dtb"
 
 
-def dump_board_dtb(target, out: Path) -> bytes:
+def dump_board_dtb(target, out: Path, cpus: int = 1) -> bytes:
     """QEMU's own device tree for the target's machine, as `dumpdtb` writes it."""
-    e = target.emulator
+    e = target.emulator_for(cpus)
     opts = "".join(f",{k}={v}" for k, v in e["machine_options"].items())
     argv = [e["binary"], "-machine", f"{e['machine']}{opts},dumpdtb={out}", "-cpu", e["cpu"],
             "-m", str(e["memory"]), "-smp", str(e["smp"]), "-display", "none"]

@@ -12,7 +12,7 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
-        "from_reset", "arches", "timeout", "on", "ram_mib", "console_vm", "interactive"}
+        "from_reset", "arches", "timeout", "on", "ram_mib", "console_vm", "interactive", "vcpus"}
 
 
 @dataclass
@@ -27,9 +27,15 @@ class Scenario:
     from_reset: list[str] = field(default_factory=list)   # VMs started as after a CPU reset
     arches: list[str] | None = None
     ram_mib: dict[str, int] = field(default_factory=dict)  # VM -> RAM in MiB (default: target's)
+    vcpus: dict[str, int] = field(default_factory=dict)    # VM -> vCPUs, each on its own CPU
     console_vm: str | None = None       # the VM that owns the real UART: its lines have no prefix
     interactive: bool = False           # needs someone at the console (a test types commands)
     timeout: float = 60
+
+    @property
+    def cpus(self) -> int:
+        """Physical CPUs the run needs: vCPU n of a VM is pinned to CPU n."""
+        return max(self.vcpus.values(), default=1)
 
     def runs_on(self, arch: str) -> bool:
         return self.arches is None or arch in self.arches
@@ -62,7 +68,7 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
         if not spec.get("vms") or not spec.get("expect"):
             raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
         streams = (set(spec["expect"]) | set(spec.get("min_exits", {})) |
-                   set(spec.get("ram_mib", {})) | {spec.get("console_vm")} - {None} |
+                   set(spec.get("ram_mib", {})) | set(spec.get("vcpus", {})) | {spec.get("console_vm")} - {None} |
                    set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])))
         stray = sorted(streams - set(spec["vms"]) - {"hv"})
         if stray:

@@ -30,17 +30,23 @@ class Target:
     def packages(self) -> list[str]:
         return self.emulator.get("packages", [])
 
-    def command(self, image: Path, icount: bool = False, gdb_port: int | None = None) -> list[str]:
+    def emulator_for(self, cpus: int = 1) -> dict:
+        """The emulator table, with at least `cpus` CPUs (an SMP scenario)."""
+        return dict(self.emulator, smp=max(int(self.emulator["smp"]), cpus))
+
+    def command(self, image: Path, icount: bool = False, gdb_port: int | None = None,
+                cpus: int = 1) -> list[str]:
         """QEMU's argv for booting `image`."""
-        text = render("qemu.cmdline.j2", emulator=self.emulator,
+        text = render("qemu.cmdline.j2", emulator=self.emulator_for(cpus),
                       image=str(image), icount=icount, gdb_port=gdb_port)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def launch(self, image: Path, run_dir: Path, icount: bool = False) -> "Launch":
+    def launch(self, image: Path, run_dir: Path, icount: bool = False,
+               cpus: int = 1) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output; Bochs writes COM1 to a file and wants a config file."""
         if self.emulator["kind"] == "qemu":
-            return Launch(self.command(image, icount=icount))
+            return Launch(self.command(image, icount=icount, cpus=cpus))
         run_dir.mkdir(parents=True, exist_ok=True)
         serial, log = run_dir / "serial.log", run_dir / "bochs.log"
         serial.unlink(missing_ok=True)

@@ -37,6 +37,13 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e);
 /* Print the raw syndrome of an exit, decoded, and the guest registers. */
 void arch_report_exit(struct vcpu *vcpu, const struct exit *e);
 
+/* Physical CPUs: which one this is (0: the boot CPU), start the others
+ * (each ends in sched_first()), and wait for another CPU's event. */
+unsigned arch_cpu_id(void);
+void arch_cpus_start(unsigned count);
+void arch_cpu_wait(void);
+void arch_cpu_wake_all(void);
+
 /* The scheduler's tick: one time slice from now, or none. */
 void arch_timer_arm(u64 microseconds);
 void arch_timer_disarm(void);

@@ -76,7 +76,7 @@ static enum exit_action handle_sysreg(struct vcpu *vcpu, struct exit *e)
 static enum exit_action handle_firmware(struct vcpu *vcpu, struct exit *e)
 {
 	if (!arch_firmware_call(vcpu, e))
-		return EXIT_RESUME;
+		return vcpu->runnable ? EXIT_RESUME : EXIT_RESCHEDULE;	/* CPU_OFF */
 	vm_stop(vcpu->vm, "powered off");
 	return EXIT_STOPPED;
 }
@@ -107,7 +107,9 @@ static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct
 
 struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e)
 {
-	vcpu->vm->exits[e->kind]++;
+	vcpu->exits[e->kind]++;
+	if (!vcpu->runnable)		/* stopped meanwhile, by another vCPU of its VM */
+		return sched_next(vcpu);
 
 	enum exit_action action = handlers[e->kind](vcpu, e);
 

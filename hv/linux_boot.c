@@ -45,8 +45,8 @@ void linux_boot_load(struct vm *vm, const struct vm_config *cfg)
 	copy_to_guest(vm, entry, cfg->image, file_size, "kernel Image");
 	copy_to_guest(vm, l->initrd_gpa, l->initrd, (u64)(l->initrd_end - l->initrd), "initramfs");
 	copy_to_guest(vm, l->dtb_gpa, l->dtb, (u64)(l->dtb_end - l->dtb), "device tree");
-	arch_vcpu_init(&vm->vcpu, entry);
-	arch_vcpu_set_boot_arg(&vm->vcpu, l->dtb_gpa);
+	arch_vcpu_init(&vm->vcpus[0], entry);
+	arch_vcpu_set_boot_arg(&vm->vcpus[0], l->dtb_gpa);
 	printf("hv: vm '%s': Linux Image at gpa 0x%lx (text_offset 0x%lx, image_size %lu), "
 	       "initramfs at 0x%lx, DTB at 0x%lx\n", vm->name, entry, h->text_offset,
 	       h->image_size, l->initrd_gpa, l->dtb_gpa);

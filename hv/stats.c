@@ -1,5 +1,7 @@
 /* Exit statistics: how often each VM left guest mode, and why. The table is
- * the hypervisor's own account of what trap-and-emulate cost each guest. */
+ * the hypervisor's own account of what trap-and-emulate cost each guest.
+ * Each vCPU counts its own exits (no two CPUs share a counter); a VM's row
+ * is their sum. */
 #include "stats.h"
 #include "console.h"
 #include "vm.h"
@@ -17,8 +19,11 @@ void stats_report(void)
 
 		printf("hv:   %-12s", vms[i].name);
 		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++) {
-			printf(" %10lu", vms[i].exits[k]);
-			total += vms[i].exits[k];
+			u64 n = 0;
+			for (unsigned c = 0; c < vms[i].vcpu_count; c++)
+				n += vms[i].vcpus[c].exits[k];
+			printf(" %10lu", n);
+			total += n;
 		}
 		printf(" %10lu\n", total);
 	}

@@ -46,7 +46,7 @@ static void load_flat_image(struct vm *vm, const struct vm_config *cfg)
 	if (image_size > vm->ram.size - GUEST_IMAGE_OFFSET)
 		panic("vm %s: image (%lu bytes) larger than its RAM", vm->name, image_size);
 	memcpy(vm->ram.host + GUEST_IMAGE_OFFSET, cfg->image, image_size);
-	arch_vcpu_init(&vm->vcpu, GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
+	arch_vcpu_init(&vm->vcpus[0], GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
 }
 
 static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
@@ -60,6 +60,10 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	vm->passthrough = cfg->boot.dtb != NULL;
 	if (vm->passthrough && vm_config_count != 1)
 		panic("vm %s: a Linux guest owns the real UART and GIC: it must run alone", vm->name);
+	vm->vcpu_count = cfg->vcpu_count ? cfg->vcpu_count : 1;
+	if (vm->vcpu_count > VM_MAX_VCPUS || (vm->vcpu_count > 1 && !vm->passthrough))
+		panic("vm %s: %u vCPUs: at most %u, and more than one only for a Linux guest",
+		      vm->name, vm->vcpu_count, VM_MAX_VCPUS);
 	vm->ram = (struct mem_region){
 		.gpa = GUEST_RAM_BASE,
 		.size = ram_size,
@@ -73,8 +77,13 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	else
 		platform_add_devices(vm);
 
-	vm->vcpu.vm = vm;
-	vm->vcpu.runnable = true;
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		if (i > 0)
+			arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
+	}
+	vm->vcpus[0].runnable = true;
 	if (vm->passthrough)
 		linux_boot_load(vm, cfg);
 	else
@@ -92,10 +101,20 @@ void vm_create_all(void)
 	vm_count = vm_config_count;
 }
 
+unsigned vm_max_vcpus(void)
+{
+	unsigned n = 1;
+
+	for (unsigned i = 0; i < vm_count; i++)
+		n = vms[i].vcpu_count > n ? vms[i].vcpu_count : n;
+	return n;
+}
+
 void vm_stop(struct vm *vm, const char *why)
 {
 	vconsole_flush(vm);
 	vm->stopped = true;
-	vm->vcpu.runnable = false;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].runnable = false;
 	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 }
