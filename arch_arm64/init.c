@@ -17,8 +17,7 @@ extern char __image_end[];
 
 static void el2_trap_setup(void)
 {
-	write_sysreg(hcr_el2, HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
-		     HCR_TWI | HCR_TID3 | HCR_TSC | HCR_RW);
+	write_sysreg(hcr_el2, HCR_GUEST);
 	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ);	/* FP/SIMD: vcpu.c switches it */
 	write_sysreg(mdcr_el2, PMCR_N(read_sysreg(pmcr_el0)) | MDCR_TPMCR | MDCR_TPM);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);

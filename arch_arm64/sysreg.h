@@ -18,6 +18,11 @@
 #define HCR_TID3	BIT(18)	/* trap ID group 3 registers (ID_AA64*_EL1 ...) */
 #define HCR_TSC		BIT(19)	/* trap SMC */
 #define HCR_RW		BIT(31)	/* EL1 is AArch64 */
+#define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TWI | \
+			 HCR_TID3 | HCR_TSC | HCR_RW)
+/* A VM that has its CPU to itself may sleep in WFI on it: nobody else wants
+ * the CPU, and any physical interrupt still brings it back to EL2. */
+#define HCR_GUEST_ALONE	(HCR_GUEST & ~HCR_TWI)
 
 /* SCTLR_EL2 / SCTLR_EL1 */
 #define SCTLR_M		BIT(0)	/* MMU on */

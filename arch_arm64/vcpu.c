@@ -45,6 +45,7 @@ static void load_vcpu(struct vcpu *vcpu)
 	load_el1(&vcpu->arch.el1);
 	write_sysreg(vmpidr_el2, vcpu->arch.vmpidr_el2);
 	write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr_el2);
+	write_sysreg(hcr_el2, vcpu->vm->passthrough ? HCR_GUEST_ALONE : HCR_GUEST);
 	isb();
 }
 
