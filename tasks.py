@@ -35,12 +35,16 @@ def build(c, target=None):
 
 
 @task(help={"target": "target name, default arm64",
-            "guest": "scenario to boot, default: the target's demo (see `invoke list`)"})
-def boot(c, target=None, guest=None):
+            "guest": "scenario to boot, default: the target's demo (see `invoke list`)",
+            "kernel": "instead of a scenario: any arm64 Linux Image, as the only VM",
+            "initrd": "with --kernel: its initramfs (default: build/linux/'s, if prepared)",
+            "append": "with --kernel: the kernel command line",
+            "smp": "with --kernel: vCPUs, each pinned to its own CPU (default 1)"})
+def boot(c, target=None, guest=None, kernel=None, initrd=None, append=None, smp=1):
     """Build and boot one scenario, streaming the serial console; exits 0 only
     if every expected line was seen and the guests powered off."""
     from harness import lab
-    _run(lab.boot, target, guest)
+    _run(lab.boot, target, guest, kernel=kernel, initrd=initrd, append=append, smp=int(smp))
     print("\nboot: every expected line seen, emulator exited cleanly")
 
 

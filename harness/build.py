@@ -95,7 +95,8 @@ class Build:
         g = self.target.guest
         ram_size = s.ram_mib.get(vm, g["ram_size"] // MiB) * MiB
         dtb_gpa = g["ram_base"] + ram_size - DTB_MAX_SIZE
-        initrd_size = linux.INITRAMFS.stat().st_size
+        kernel, initrd = linux.scenario_files(s, self.dir / "linux")
+        initrd_size = initrd.stat().st_size
         initrd_gpa = (dtb_gpa - initrd_size) & ~(PAGE_SIZE - 1)
         dtb = self.dir / "linux" / f"{s.name}-{vm}.dtb"
         board = self.dir / "linux" / linux.DTB_DUMP_NAME.format(
@@ -104,10 +105,11 @@ class Build:
             board.parent.mkdir(parents=True, exist_ok=True)
             linux.dump_board_dtb(self.target, board, s.cpus)
         blob = linux.guest_dtb(board.read_bytes(), g["ram_base"], ram_size,
-                               (initrd_gpa, initrd_gpa + initrd_size))
+                               (initrd_gpa, initrd_gpa + initrd_size) if initrd_size else None,
+                               s.append or linux.DEFAULT_BOOTARGS)
         if not dtb.exists() or dtb.read_bytes() != blob:     # untouched: no relink
             dtb.write_bytes(blob)
-        return dict(ram_size=ram_size, kernel=rel(linux.IMAGE), initrd=rel(linux.INITRAMFS),
+        return dict(ram_size=ram_size, kernel=rel(kernel), initrd=rel(initrd),
                     dtb=rel(dtb), initrd_gpa=initrd_gpa, dtb_gpa=dtb_gpa)
 
     def vm_entries(self, s: Scenario) -> list[dict]:
@@ -195,8 +197,8 @@ class Build:
             out = self.dir / "scenarios" / s.name
             bins = [rel(self.guest_binary(g)) for g in s.vms.values() if g != linux.GUEST]
             if linux.GUEST in s.vms.values():
-                bins += [rel(linux.IMAGE), rel(linux.INITRAMFS)] + \
-                    [e["dtb"] for e in self.vm_entries(s) if e["guest"] == linux.GUEST]
+                bins += [f for e in self.vm_entries(s) if e["guest"] == linux.GUEST
+                         for f in (e["kernel"], e["initrd"], e["dtb"])]
             objs = [compile_(out / "vmconfig.c", out, "hv_inc"),
                     compile_(out / "images.S", out, "hv_inc", bins)]
             elf = rel(self.elf(s.name))
@@ -217,7 +219,8 @@ class Build:
 
     def run(self, scenarios: list[Scenario], echo=True) -> None:
         if linux.missing():            # without its files, a Linux scenario is not built
-            scenarios = [s for s in scenarios if linux.GUEST not in s.vms.values()]
+            scenarios = [s for s in scenarios
+                         if linux.GUEST not in s.vms.values() or s.kernel]
         ninja_file = self.configure(scenarios)
         targets = [rel(self.image(s.name)) for s in scenarios]
         cmd = [ninja_binary(), "-f", rel(ninja_file), *targets]

@@ -101,11 +101,23 @@ def default_session(child):
 
 
 def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
-         quiet_build=False, session=None) -> console.Result:
-    """Build and boot one scenario, checking the console as it runs."""
+         quiet_build=False, session=None, kernel: str | None = None,
+         initrd: str | None = None, append: str | None = None,
+         smp: int = 1) -> console.Result:
+    """Build and boot one scenario, checking the console as it runs; or,
+    with `kernel`, any arm64 Linux Image as the only VM."""
     target = load_target(target_name or "arm64")
-    scenario = load_scenario(guest or target.default_guest, target.arch)
-    if linux.GUEST in scenario.vms.values() and linux.missing():
+    if kernel:
+        if guest:
+            raise HarnessError("--kernel and --guest exclude each other")
+        if target.arch != "arm64":
+            raise HarnessError(f"--kernel boots an arm64 Image: target {target.name} is {target.arch}")
+        scenario = linux.kernel_scenario(kernel, initrd, append, smp)
+    elif initrd or append or smp != 1:
+        raise HarnessError("--initrd, --append and --smp go with --kernel")
+    else:
+        scenario = load_scenario(guest or target.default_guest, target.arch)
+    if linux.GUEST in scenario.vms.values() and not scenario.kernel and linux.missing():
         raise linux.NotPrepared(linux.missing())
     if scenario.interactive and session is None:
         session = hand_over_console if echo and sys.stdin.isatty() else default_session

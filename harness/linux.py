@@ -201,7 +201,7 @@ def dump_board_dtb(target, out: Path, cpus: int = 1) -> bytes:
     return out.read_bytes()
 
 
-def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int],
+def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int] | None,
               bootargs: str = DEFAULT_BOOTARGS) -> bytes:
     """The board's tree, cut down to the guest: its RAM only, the devices it
     may use, PSCI by SMC (trapped by HCR_EL2.TSC), and /chosen with the
@@ -220,9 +220,45 @@ def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int
     for prop in DROPPED_CHOSEN:
         chosen.props.pop(prop, None)
     chosen.props["bootargs"] = fdt.string(bootargs)
-    chosen.props["linux,initrd-start"] = fdt.u64_cells(initrd[0])
-    chosen.props["linux,initrd-end"] = fdt.u64_cells(initrd[1])
+    if initrd:
+        chosen.props["linux,initrd-start"] = fdt.u64_cells(initrd[0])
+        chosen.props["linux,initrd-end"] = fdt.u64_cells(initrd[1])
     return fdt.serialize(root)
+
+
+def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
+    """(kernel, initrd) of a Linux scenario: its own, else the prepared ones.
+    A kernel given without an initrd and with none prepared gets an empty
+    one (no linux,initrd-* in /chosen)."""
+    kernel = Path(scenario.kernel).resolve() if scenario.kernel else IMAGE
+    if scenario.initrd:
+        initrd = Path(scenario.initrd).resolve()
+    elif INITRAMFS.exists() or not scenario.kernel:
+        initrd = INITRAMFS
+    else:
+        initrd = work_dir / "empty.cpio"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        initrd.write_bytes(b"")
+    for path in (kernel, initrd):
+        if not path.exists():
+            raise HarnessError(f"{path}: no such file")
+    return kernel, initrd
+
+
+def kernel_scenario(kernel: str, initrd: str | None, append: str | None, cpus: int):
+    """A scenario made on the spot for `boot --kernel`: any arm64 Image. Only
+    the hypervisor's loading line is expected (a `quiet` kernel prints
+    nothing); then, from a terminal, the console is yours, else the shell
+    session of run_commands() runs."""
+    from .scenario import Scenario
+    if cpus < 1:
+        raise HarnessError(f"--smp {cpus}: at least 1")
+    return Scenario(name="kernel", description=f"the kernel {kernel}",
+                    vms={"linux": GUEST}, vcpus={"linux": cpus}, ram_mib={"linux": 256},
+                    console_vm="linux", interactive=True,
+                    expect={"hv": ["vm 'linux': Linux Image at gpa"]},
+                    forbid=["PANIC", "stopped: unhandled", "Kernel panic"], timeout=300,
+                    kernel=kernel, initrd=initrd, append=append, arches=["arm64"])
 
 
 # -- talking to the guest's shell ------------------------------------------------

@@ -12,7 +12,8 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
-        "from_reset", "arches", "timeout", "on", "ram_mib", "console_vm", "interactive", "vcpus"}
+        "from_reset", "arches", "timeout", "on", "ram_mib", "console_vm", "interactive", "vcpus",
+        "kernel", "initrd", "append"}
 
 
 @dataclass
@@ -30,6 +31,9 @@ class Scenario:
     vcpus: dict[str, int] = field(default_factory=dict)    # VM -> vCPUs, each on its own CPU
     console_vm: str | None = None       # the VM that owns the real UART: its lines have no prefix
     interactive: bool = False           # needs someone at the console (a test types commands)
+    kernel: str | None = None           # a Linux VM's Image, initramfs and command line
+    initrd: str | None = None           # (default: build/linux/'s, and linux.DEFAULT_BOOTARGS)
+    append: str | None = None
     timeout: float = 60
 
     @property
