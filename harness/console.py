@@ -18,6 +18,7 @@ from pathlib import Path
 import pexpect
 
 from . import HarnessError
+from .inspect import inspect
 from .scenario import Scenario, compile_pattern
 from .target import Launch
 
@@ -230,8 +231,9 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                   else _PtyLines(child, logfile, echo))
         extra = f"\n  emulator log: {launch.emulator_log}" if launch.emulator_log else ""
 
-        def fail(reason: str):
-            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra)
+        def fail(reason: str, look_inside: bool = False):
+            inside = inspect(launch.monitor, launch.elf, list(scenario.vms)) if look_inside else ""
+            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra + inside)
 
         session_result, session_done = None, not scenario.interactive
         try:
@@ -244,12 +246,16 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                         session_result = session(child)
                     except (pexpect.TIMEOUT, pexpect.EOF) as e:
                         fail(f"console session: {type(e).__name__} while waiting for the "
-                             f"guest; it printed: {child.before!r}")
+                             f"guest; it printed: {child.before!r}",
+                             look_inside=isinstance(e, pexpect.TIMEOUT))
                     except SessionFailure as e:
                         fail(f"console session: {e}")
                 remaining = deadline - time.monotonic()
                 if matcher.done():
                     remaining = min(remaining, EXIT_GRACE)
+                quiet_limit = scenario.silence is not None and scenario.silence < remaining
+                if quiet_limit:
+                    remaining = scenario.silence
                 what, line = source.next(remaining)
                 if what == "line":
                     lines.append(line)
@@ -258,11 +264,16 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                         fail(f"forbidden line {bad!r} appeared: {line!r}")
                 elif what == "eof":
                     break
+                elif quiet_limit:
+                    fail(f"the guest stopped printing: no console line for {scenario.silence:g} s"
+                         f" (waiting for {matcher.awaiting() or 'the emulator to exit'})",
+                         look_inside=True)
                 elif matcher.done():
                     fail(f"all expected lines seen, but the emulator did not exit within "
-                         f"{EXIT_GRACE} s")
+                         f"{EXIT_GRACE} s", look_inside=True)
                 else:
-                    fail(f"timed out after {scenario.timeout:g} s waiting for {matcher.awaiting()}")
+                    fail(f"timed out after {scenario.timeout:g} s waiting for {matcher.awaiting()}",
+                         look_inside=True)
             child.close()
             status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
             if not matcher.done():

@@ -257,7 +257,7 @@ def kernel_scenario(kernel: str, initrd: str | None, append: str | None, cpus: i
                     vms={"linux": GUEST}, vcpus={"linux": cpus}, ram_mib={"linux": 256},
                     console_vm="linux", interactive=True,
                     expect={"hv": ["vm 'linux': Linux Image at gpa"]},
-                    forbid=["PANIC", "stopped: unhandled", "Kernel panic"], timeout=300,
+                    forbid=["PANIC", "stopped: unhandled", "Kernel panic"], timeout=300, silence=60,
                     kernel=kernel, initrd=initrd, append=append, arches=["arm64"])
 
 

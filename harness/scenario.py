@@ -13,7 +13,7 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
         "from_reset", "arches", "timeout", "on", "ram_mib", "console_vm", "interactive", "vcpus",
-        "kernel", "initrd", "append"}
+        "kernel", "initrd", "append", "silence"}
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Scenario:
     kernel: str | None = None           # a Linux VM's Image, initramfs and command line
     initrd: str | None = None           # (default: build/linux/'s, and linux.DEFAULT_BOOTARGS)
     append: str | None = None
+    silence: float | None = None        # seconds without a console line that count as a hang
     timeout: float = 60
 
     @property

@@ -28,3 +28,13 @@ void stats_report(void)
 		printf(" %10lu\n", total);
 	}
 }
+
+/* Where the counters live, for a reader outside the machine: when a guest
+ * stops printing, the harness reads them through QEMU's monitor (physical
+ * memory, which the hypervisor maps 1:1) and shows them with the failure.
+ * Order: see harness/inspect.py. */
+const u64 stats_layout[] = {
+	(u64)vms, (u64)&vm_count, sizeof(struct vm), __builtin_offsetof(struct vm, vcpus),
+	__builtin_offsetof(struct vm, vcpu_count), sizeof(struct vcpu),
+	__builtin_offsetof(struct vcpu, exits), EXIT_KIND_COUNT,
+};
