@@ -19,7 +19,7 @@ static void el2_trap_setup(void)
 {
 	write_sysreg(hcr_el2, HCR_GUEST);
 	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ);	/* FP/SIMD: vcpu.c switches it */
-	write_sysreg(mdcr_el2, PMCR_N(read_sysreg(pmcr_el0)) | MDCR_TPMCR | MDCR_TPM);
+	write_sysreg(mdcr_el2, PMCR_N(read_sysreg(pmcr_el0)) | MDCR_GUEST);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));	/* guests see the real CPU */

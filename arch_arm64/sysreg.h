@@ -47,8 +47,8 @@
 #define CNTHCTL_EL1PCEN	BIT(1)	/* EL1 may use the physical timer */
 
 /* MDCR_EL2: keep PMU registers away from guests (ID_AA64DFR0_EL1 hides the
- * PMU). Debug registers (TDA, TDOSA, TDRA left clear) are the guest's own:
- * Linux resets them at boot, and no other guest uses them. */
+ * PMU), and debug registers too, since they are not switched between VMs;
+ * except for a VM alone on its CPUs (the Linux guest resets them at boot). */
 #define MDCR_HPMN_MASK	MASK(4, 0)
 #define MDCR_TPMCR	BIT(5)
 #define MDCR_TPM	BIT(6)
@@ -56,6 +56,8 @@
 #define MDCR_TDOSA	BIT(10)
 #define MDCR_TDRA	BIT(11)
 #define PMCR_N(v)	FIELD(v, 15, 11)
+#define MDCR_GUEST_ALONE (MDCR_TPMCR | MDCR_TPM)	/* | HPMN, set at boot */
+#define MDCR_GUEST	(MDCR_GUEST_ALONE | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 
 /* MPIDR_EL1 as a guest sees it (VMPIDR_EL2) */
 #define MPIDR_RES1	BIT(31)

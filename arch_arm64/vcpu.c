@@ -46,6 +46,8 @@ static void load_vcpu(struct vcpu *vcpu)
 	write_sysreg(vmpidr_el2, vcpu->arch.vmpidr_el2);
 	write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr_el2);
 	write_sysreg(hcr_el2, vcpu->vm->passthrough ? HCR_GUEST_ALONE : HCR_GUEST);
+	write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & MDCR_HPMN_MASK) |
+		     (vcpu->vm->passthrough ? MDCR_GUEST_ALONE : MDCR_GUEST));
 	isb();
 }
 
