@@ -39,6 +39,7 @@ struct arch_vcpu {
 	struct fpsimd_state fp;
 	u64 vmpidr_el2;		/* the MPIDR_EL1 the guest reads */
 	u64 exit_vector;	/* VEC_SYNC, VEC_IRQ ... of the last exit */
+	u32 pending_sgis;	/* SGIs received, not yet in a list register */
 };
 
 struct arch_vm {

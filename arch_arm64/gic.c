@@ -1,6 +1,6 @@
-/* GICv3 set-up for the boot CPU: distributor on with affinity routing, the
- * CPU's redistributor awake, and the system-register CPU interface enabled
- * at EL2. Interrupts are Group 1 and acknowledged through ICC_IAR1_EL1.
+/* GICv3 set-up: distributor on with affinity routing (once), each CPU's
+ * redistributor awake, and its system-register CPU interface enabled at
+ * EL2. Interrupts are Group 1 and acknowledged through ICC_IAR1_EL1.
  * With EOImode split, EL2 only drops the priority of an interrupt it hands
  * to a guest; the guest's own EOI, through a list register with HW=1,
  * deactivates the physical interrupt. */
@@ -89,6 +89,19 @@ void gic_end_of_interrupt(u32 intid)
 	write_sysreg(ICC_DIR_EL1, intid);
 }
 
+static u64 read_list_register(unsigned n)
+{
+#define LR(i, crm, op2) case i: return read_sysreg(S3_4_C12_C##crm##_##op2);
+	switch (n) {
+	LR(0, 12, 0) LR(1, 12, 1) LR(2, 12, 2) LR(3, 12, 3)	/* ICH_LR0_EL2 .. */
+	LR(4, 12, 4) LR(5, 12, 5) LR(6, 12, 6) LR(7, 12, 7)
+	LR(8, 13, 0) LR(9, 13, 1) LR(10, 13, 2) LR(11, 13, 3)
+	LR(12, 13, 4) LR(13, 13, 5) LR(14, 13, 6) LR(15, 13, 7)	/* .. ICH_LR15_EL2 */
+	}
+#undef LR
+	return 0;
+}
+
 static void write_list_register(unsigned n, u64 value)
 {
 #define LR(i, crm, op2) case i: write_sysreg(S3_4_C12_C##crm##_##op2, value); break;
@@ -101,25 +114,36 @@ static void write_list_register(unsigned n, u64 value)
 #undef LR
 }
 
-/* Hand physical interrupt `intid` to the running guest as the same virtual
- * INTID: priority drop now, deactivation when the guest EOIs it. False if
- * every list register is busy (the interrupt stays active until one frees). */
-/* Put `lr` into a free list register; false if all are busy. */
+/* Put `lr` into a list register. Two list registers must never hold the
+ * same vINTID: if one already does, it is made pending there. False if
+ * all are busy. */
 static bool fill_list_register(u64 lr)
 {
 	unsigned count = ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
 	u64 empty = read_sysreg(ICH_ELRSR_EL2);
+	int free = -1;
 
 	for (unsigned n = 0; n < count; n++) {
+		u64 held = read_list_register(n);
 		if (empty & BIT(n)) {
-			write_list_register(n, lr);
+			free = free < 0 ? (int)n : free;
+		} else if ((u32)held == (u32)lr) {
+			write_list_register(n, held | ICH_LR_STATE_PENDING);
 			isb();
 			return true;
 		}
 	}
-	return false;
+	if (free < 0)
+		return false;
+	write_list_register((unsigned)free, lr);
+	isb();
+	return true;
 }
 
+/* Hand physical interrupt `intid` to the running guest as the same virtual
+ * INTID: priority drop now, deactivation when the guest EOIs it. False if
+ * every list register is busy: then it is deactivated at once, and the
+ * device, whose line is still asserted, raises it again. */
 bool gic_inject_hw(u32 intid)
 {
 	write_sysreg(ICC_EOIR1_EL1, intid);
@@ -131,11 +155,10 @@ bool gic_inject_hw(u32 intid)
 	return false;
 }
 
-/* An SGI cannot be linked to its physical twin (HW=1 needs pINTID >= 16):
- * EL2 ends the physical one and the guest gets a purely virtual copy. */
+/* A purely virtual interrupt (HW=0): the guest's EOI only clears the list
+ * register. False if all are busy. */
 bool gic_inject_virtual(u32 intid)
 {
-	gic_end_of_interrupt(intid);
 	return fill_list_register(ICH_LR_STATE_PENDING | ICH_LR_GROUP1 |
 				  ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) | intid);
 }

@@ -106,16 +106,30 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	r->elr_el2 += e->insn_len;
 }
 
+/* An SGI cannot be linked to its physical twin (HW=1 needs pINTID >= 16):
+ * EL2 ends the physical one, and the vCPU keeps it pending in software
+ * until a list register is free for a purely virtual copy. */
+static void deliver_pending_sgis(struct vcpu *vcpu)
+{
+	u32 *pending = &vcpu->arch.pending_sgis;
+
+	for (u32 sgi = 0; *pending && sgi < GIC_SGI_COUNT; sgi++)
+		if ((*pending & BIT(sgi)) && gic_inject_virtual(sgi))
+			*pending &= ~(u32)BIT(sgi);
+}
+
 /* A device interrupt: the guest that owns the real devices gets it through
  * a list register; nobody else has a device, so it is just ended. */
 static void route_interrupt(struct vcpu *vcpu, u32 intid)
 {
-	if (vcpu->vm->passthrough && intid < GIC_SGI_COUNT)
-		gic_inject_virtual(intid);
-	else if (vcpu->vm->passthrough)
-		gic_inject_hw(intid);
-	else
+	if (!vcpu->vm->passthrough) {
 		gic_end_of_interrupt(intid);
+	} else if (intid < GIC_SGI_COUNT) {
+		gic_end_of_interrupt(intid);
+		vcpu->arch.pending_sgis |= (u32)BIT(intid);
+	} else {
+		gic_inject_hw(intid);
+	}
 }
 
 /* Load this vCPU's EL1 registers and stage-2 tables onto the CPU. */
@@ -139,6 +153,7 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 			return vcpu;
 		if (intid != TIMER_INTID_HYP_PHYS) {
 			route_interrupt(vcpu, intid);
+			deliver_pending_sgis(vcpu);
 			return vcpu;
 		}
 		gic_end_of_interrupt(intid);
@@ -151,6 +166,7 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 	struct vcpu *next = hv_handle_exit(vcpu, &e);
 	if (next != vcpu)
 		arm64_vcpu_switch(vcpu, next);
+	deliver_pending_sgis(next);
 	return next;
 }
 
