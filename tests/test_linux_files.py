@@ -1,6 +1,8 @@
 """The Linux guest's build steps without Linux: the newc cpio writer and the
 device-tree editor, on small inputs made here."""
-from harness import fdt, linux
+import pytest
+
+from harness import HarnessError, fdt, linux
 
 
 def test_cpio_entries_are_newc_and_4_byte_aligned():
@@ -43,3 +45,9 @@ def test_guest_dtb_keeps_only_the_guests_view():
     assert chosen.string("bootargs") == "console=ttyAMA0"
     assert chosen.props["linux,initrd-start"] == fdt.u64_cells(0x4f000000)
     assert "kaslr-seed" not in chosen.props
+
+
+def test_prepare_linux_says_it_needs_root(monkeypatch):
+    monkeypatch.setattr(linux.os, "geteuid", lambda: 1000)
+    with pytest.raises(HarnessError, match="prepare-linux needs root"):
+        linux.prepare()
