@@ -151,14 +151,14 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 		u32 intid = gic_acknowledge();
 		if (intid == GIC_INTID_SPURIOUS)
 			return vcpu;
-		if (intid != TIMER_INTID_HYP_PHYS) {
+		if (intid == TIMER_INTID_HYP_PHYS) {
+			gic_end_of_interrupt(intid);
+			arch_timer_disarm();
+			e.kind = EXIT_TIMER;
+		} else {
 			route_interrupt(vcpu, intid);
-			deliver_pending_sgis(vcpu);
-			return vcpu;
+			e.kind = EXIT_IRQ;
 		}
-		gic_end_of_interrupt(intid);
-		arch_timer_disarm();
-		e.kind = EXIT_TIMER;
 	} else if (vector == VEC_SERROR) {
 		e.syndrome = read_sysreg(esr_el2);	/* stays EXIT_UNHANDLED */
 	}

@@ -17,6 +17,7 @@ static const char *const kind_names[EXIT_KIND_COUNT] = {
 	[EXIT_HALT] = "halt",
 	[EXIT_FIRMWARE] = "firmware",
 	[EXIT_TIMER] = "timer",
+	[EXIT_IRQ] = "irq",
 	[EXIT_UNHANDLED] = "unhandled",
 };
 
@@ -88,6 +89,13 @@ static enum exit_action handle_reschedule(struct vcpu *vcpu, struct exit *e)
 	return EXIT_RESCHEDULE;
 }
 
+/* The architecture already handed the interrupt on: back into the guest. */
+static enum exit_action handle_irq(struct vcpu *vcpu, struct exit *e)
+{
+	(void)vcpu, (void)e;
+	return EXIT_RESUME;
+}
+
 static enum exit_action handle_unhandled(struct vcpu *vcpu, struct exit *e)
 {
 	return stop_with_report(vcpu, e, "unhandled trap");
@@ -102,6 +110,7 @@ static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct
 	[EXIT_HALT] = handle_reschedule,
 	[EXIT_FIRMWARE] = handle_firmware,
 	[EXIT_TIMER] = handle_reschedule,
+	[EXIT_IRQ] = handle_irq,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
 
