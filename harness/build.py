@@ -10,6 +10,9 @@ Layout under build/<target>/:
   guests/NAME.bin    each guest program, a flat binary loaded into VM RAM
   scenarios/NAME/    vmconfig.c, images.S and hv.elf; for a PC target also
                      hv.elf32 and hv.iso, the GRUB image the BIOS boots
+  linux/             QEMU's own DTB (dumpdtb) and each Linux VM's DTB derived
+                     from it (harness/linux.py); the kernel and initramfs
+                     themselves are build/linux/'s (`invoke prepare-linux`)
 """
 import os
 import shutil

@@ -1,6 +1,8 @@
-"""The Linux guest's files, fetched by Debian package name and never
-committed: the arm64 kernel (its vmlinuz is already a raw arm64 Image) and
-an initramfs built here from busybox-static, with a newc cpio writer.
+"""The Linux guest: its files, fetched by Debian package name and never
+committed (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
+and an initramfs built here from busybox-static with a newc cpio writer);
+its device tree, derived from QEMU's at build time; and typing commands
+into its shell.
 
 Layout under build/linux/:
   debs/              the downloaded .deb files
