@@ -12,6 +12,7 @@
 #include "vm.h"
 
 #define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
+#define ICC_SGI1R_INTID_SHIFT	24
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
@@ -161,6 +162,15 @@ bool gic_inject_virtual(u32 intid)
 {
 	return fill_list_register(ICH_LR_STATE_PENDING | ICH_LR_GROUP1 |
 				  ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) | intid);
+}
+
+/* An SGI to physical CPU `cpu` (Aff0 = cpu, the others 0): ICC_SGI1R_EL1
+ * takes the INTID and a target list of Aff0 values as a bit mask. */
+void gic_send_sgi(u32 intid, unsigned cpu)
+{
+	dsb(ish);
+	write_sysreg(ICC_SGI1R_EL1, ((u64)intid << ICC_SGI1R_INTID_SHIFT) | BIT(cpu));
+	isb();
 }
 
 /* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned

@@ -9,10 +9,12 @@
 
 #define GICR_FRAMES_SIZE	0x20000	/* one CPU's redistributor: RD_base + SGI_base */
 #define GIC_SGI_COUNT		16	/* INTIDs 0-15: software-generated */
+#define GIC_SGI_KICK		15	/* the hypervisor's own, CPU to CPU (Linux uses 0-7) */
 
 void gic_init(void);
 void gic_cpu_init(unsigned cpu);
 bool gic_inject_virtual(u32 intid);
+void gic_send_sgi(u32 intid, unsigned cpu);
 struct vcpu;
 struct exit;
 bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e);

@@ -5,9 +5,11 @@
 #include "arch.h"
 #include "config.h"
 #include "console.h"
+#include "gic.h"
 #include "mm.h"
 #include "psci.h"
 #include "sysreg.h"
+#include "vm.h"
 
 #define MAX_CPUS		8
 #define CACHE_LINE		64
@@ -61,4 +63,9 @@ void arch_cpus_start(unsigned count)
 	}
 	if (count > 1)
 		printf("hv: %u physical CPUs up\n", count);
+}
+
+void arch_vcpu_kick(struct vcpu *vcpu)
+{
+	gic_send_sgi(GIC_SGI_KICK, vcpu->id);	/* vCPU n runs on CPU n */
 }

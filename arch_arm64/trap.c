@@ -122,7 +122,7 @@ static void deliver_pending_sgis(struct vcpu *vcpu)
  * a list register; nobody else has a device, so it is just ended. */
 static void route_interrupt(struct vcpu *vcpu, u32 intid)
 {
-	if (!vcpu->vm->passthrough) {
+	if (!vcpu->vm->passthrough || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
 		gic_end_of_interrupt(intid);
 	} else if (intid < GIC_SGI_COUNT) {
 		gic_end_of_interrupt(intid);

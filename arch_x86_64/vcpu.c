@@ -44,6 +44,11 @@ void arch_cpu_wake_all(void)
 {
 }
 
+void arch_vcpu_kick(struct vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
 /* RSI: where the x86 Linux boot protocol passes boot_params. */
 void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value)
 {

@@ -43,6 +43,9 @@ unsigned arch_cpu_id(void);
 void arch_cpus_start(unsigned count);
 void arch_cpu_wait(void);
 void arch_cpu_wake_all(void);
+/* Make the CPU that runs `vcpu` (pinned: CPU vcpu->id) leave the guest soon,
+ * even from a WFI that does not trap, so that it sees the vCPU stopped. */
+void arch_vcpu_kick(struct vcpu *vcpu);
 
 /* The scheduler's tick: one time slice from now, or none. */
 void arch_timer_arm(u64 microseconds);

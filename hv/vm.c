@@ -116,5 +116,8 @@ void vm_stop(struct vm *vm, const char *why)
 	vm->stopped = true;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i].runnable = false;
+	for (unsigned i = 0; vm->vcpu_count > 1 && i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].id != arch_cpu_id())	/* the others, on their own CPUs */
+			arch_vcpu_kick(&vm->vcpus[i]);
 	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 }
