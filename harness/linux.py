@@ -270,7 +270,7 @@ POWER_OFF = "poweroff -f"        # busybox: reboot(2) at once, which ends in PSC
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def run_commands(child, commands: list[str], echo=None) -> list[tuple[str, str]]:
+def run_commands(child, commands: list[str], power_off: str = POWER_OFF) -> list[tuple[str, str]]:
     """Type each command at the shell prompt and collect what it printed,
     then power the guest off. `child` is the emulator under pexpect."""
     child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
@@ -283,7 +283,7 @@ def run_commands(child, commands: list[str], echo=None) -> list[tuple[str, str]]
         if lines and lines[0].strip().endswith(command):
             lines = lines[1:]                   # the shell's echo of the command
         answers.append((command, "\n".join(lines).strip()))
-    child.sendline(POWER_OFF)
+    child.sendline(power_off)
     return answers
 
 

@@ -13,10 +13,12 @@ from harness import lab, linux
 COMMANDS = ["uname -r", "nproc", "cat /proc/interrupts", "sleep 1", "cat /proc/interrupts"]
 
 
-@pytest.mark.parametrize(("scenario", "cpus"), [("linux", 1), ("linux-smp", 2)])
-def test_linux_shell(linux_prepared, scenario, cpus):
+# With 2 vCPUs, power off from CPU 1: CPU 0 must be kicked out of its WFI.
+@pytest.mark.parametrize(("scenario", "cpus", "power_off"),
+                         [("linux", 1, linux.POWER_OFF), ("linux-smp", 2, "taskset 2 poweroff -f")])
+def test_linux_shell(linux_prepared, scenario, cpus, power_off):
     result = lab.boot("arm64", scenario, echo=False, quiet_build=True,
-                      session=lambda child: linux.run_commands(child, COMMANDS))
+                      session=lambda child: linux.run_commands(child, COMMANDS, power_off))
     answers = dict(result.session[:2])
     assert re.fullmatch(r"6\.1\.\d+-\d+-arm64", answers["uname -r"]), answers
     assert answers["nproc"] == str(cpus)
