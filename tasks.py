@@ -36,12 +36,17 @@ def build(c, target=None):
 
 @task(help={"target": "target name, default arm64",
             "guest": "scenario to boot, default: the target's demo (see `invoke list`)",
-            "paging": "x86: nested (EPT/NPT, default) or shadow (the hypervisor's own tables)"})
-def boot(c, target=None, guest=None, paging=None):
+            "paging": "x86: nested (EPT/NPT, default) or shadow (the hypervisor's own tables)",
+            "kernel": "instead of a scenario: any arm64 Linux Image, as the only VM",
+            "initrd": "with --kernel: its initramfs (default: build/linux/'s, if prepared)",
+            "append": "with --kernel: the kernel command line",
+            "smp": "with --kernel: vCPUs, each pinned to its own CPU (default 1)"})
+def boot(c, target=None, guest=None, paging=None, kernel=None, initrd=None, append=None, smp=1):
     """Build and boot one scenario, streaming the serial console; exits 0 only
     if every expected line was seen and the guests powered off."""
     from harness import lab
-    _run(lab.boot, target, guest, paging=paging)
+    _run(lab.boot, target, guest, paging=paging, kernel=kernel, initrd=initrd, append=append,
+         smp=int(smp))
     print("\nboot: every expected line seen, emulator exited cleanly")
 
 
@@ -112,3 +117,11 @@ def clean(c):
     """Remove build/ (objects, images, logs, bench results)."""
     from harness import lab
     lab.clean()
+
+
+@task(name="prepare-linux")
+def prepare_linux(c):
+    """Fetch Debian's arm64 kernel and busybox-static by package name and
+    build the Linux guest's initramfs under build/linux/ (needs root)."""
+    from harness import linux
+    _run(linux.prepare)

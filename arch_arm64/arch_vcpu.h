@@ -25,11 +25,21 @@ struct el1_sysregs {
 #undef DECLARE_FIELD
 };
 
+/* FP/SIMD registers: guests use them freely (CPTR_EL2.TFP clear); the
+ * hypervisor itself never does (-mgeneral-regs-only), so they only move on
+ * a world switch. Offsets used by fpsimd.S. */
+struct fpsimd_state {
+	__uint128_t q[32];
+	u64 fpsr, fpcr;
+};
+
 struct arch_vcpu {
 	struct arm64_regs regs;	/* first: vectors.S finds it at offset 0 */
 	struct el1_sysregs el1;
+	struct fpsimd_state fp;
 	u64 vmpidr_el2;		/* the MPIDR_EL1 the guest reads */
 	u64 exit_vector;	/* VEC_SYNC, VEC_IRQ ... of the last exit */
+	u32 pending_sgis;	/* SGIs received, not yet in a list register */
 };
 
 struct arch_vm {

@@ -1,6 +1,7 @@
 /* Reset to C: QEMU starts this ELF at EL2 on the boot CPU with the MMU off.
  * Check the exception level, set up a stack, clear .bss, install the EL2
- * vector table, and call arm64_init() in init.c. */
+ * vector table, and call arm64_init() in init.c. Secondary CPUs come in at
+ * secondary_entry, with their stack given by the CPU that started them. */
 #define CURRENTEL_EL2	(2 << 2)
 
 	.section .text.boot, "ax"
@@ -29,6 +30,18 @@ _start:
 	msr	vbar_el2, x0
 	isb
 	bl	arm64_init		/* does not return */
+
+	/* A secondary CPU, started by PSCI CPU_ON (smp.c) at EL2 with the MMU
+	 * off; x0 = the context_id given: the top of its own EL2 stack. */
+	.global	secondary_entry
+secondary_entry:
+	msr	daifset, #0xf
+	mov	sp, x0
+	adrp	x1, el2_vectors
+	add	x1, x1, :lo12:el2_vectors
+	msr	vbar_el2, x1
+	isb
+	bl	arm64_secondary_init	/* does not return */
 
 not_el2:				/* started at EL1 or EL3: nothing we can do */
 	wfi

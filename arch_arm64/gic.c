@@ -1,9 +1,18 @@
-/* GICv3 set-up for the boot CPU: distributor on with affinity routing, the
- * CPU's redistributor awake, and the system-register CPU interface enabled
- * at EL2. Interrupts are Group 1 and acknowledged through ICC_IAR1_EL1. */
+/* GICv3 set-up: distributor on with affinity routing (once), each CPU's
+ * redistributor awake, and its system-register CPU interface enabled at
+ * EL2. Interrupts are Group 1 and acknowledged through ICC_IAR1_EL1.
+ * With EOImode split, EL2 only drops the priority of an interrupt it hands
+ * to a guest; the guest's own EOI, through a list register with HW=1,
+ * deactivates the physical interrupt. */
 #include "gic.h"
 #include "config.h"
+#include "esr.h"
+#include "exit.h"
 #include "sysreg.h"
+#include "vm.h"
+
+#define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
+#define ICC_SGI1R_INTID_SHIFT	24
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
@@ -21,24 +30,42 @@
 #define ICC_SRE_ENABLE		BIT(3)	/* lower ELs may use ICC_SRE_EL1 */
 #define GIC_PRIORITY_DEFAULT	0xa0
 #define GIC_PRIORITY_MASK_ALL	0xff	/* ICC_PMR_EL1: let every priority in */
+#define ICC_CTLR_EOIMODE	BIT(1)	/* EOIR drops priority, DIR deactivates */
+
+#define ICH_HCR_EN		BIT(0)	/* virtual CPU interface on */
+#define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
+#define ICH_LR_STATE_PENDING	(1ULL << 62)
+#define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
+#define ICH_LR_GROUP1		BIT(60)
+#define ICH_LR_PRIORITY_SHIFT	48
+#define ICH_LR_PINTID_SHIFT	32
 
 static volatile u32 *reg32(u64 base, u64 offset)
 {
 	return (volatile u32 *)(base + offset);
 }
 
+/* Once, on the boot CPU: the distributor. */
 void gic_init(void)
 {
 	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
+}
 
-	*reg32(PLATFORM_GICR_BASE, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
-	while (*reg32(PLATFORM_GICR_BASE, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
+/* Every CPU: wake its redistributor, and set up its CPU interface. */
+void gic_cpu_init(unsigned cpu)
+{
+	u64 rd = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE;
+
+	*reg32(rd, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
+	while (*reg32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
 
 	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_ENABLE);
 	isb();
 	write_sysreg(ICC_PMR_EL1, GIC_PRIORITY_MASK_ALL);
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	write_sysreg(ICC_CTLR_EL1, read_sysreg(ICC_CTLR_EL1) | ICC_CTLR_EOIMODE);
+	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
 	isb();
 }
 
@@ -56,7 +83,103 @@ u32 gic_acknowledge(void)
 	return (u32)read_sysreg(ICC_IAR1_EL1);
 }
 
+/* An interrupt the hypervisor handles itself: priority drop, then deactivate. */
 void gic_end_of_interrupt(u32 intid)
 {
 	write_sysreg(ICC_EOIR1_EL1, intid);
+	write_sysreg(ICC_DIR_EL1, intid);
+}
+
+static u64 read_list_register(unsigned n)
+{
+#define LR(i, crm, op2) case i: return read_sysreg(S3_4_C12_C##crm##_##op2);
+	switch (n) {
+	LR(0, 12, 0) LR(1, 12, 1) LR(2, 12, 2) LR(3, 12, 3)	/* ICH_LR0_EL2 .. */
+	LR(4, 12, 4) LR(5, 12, 5) LR(6, 12, 6) LR(7, 12, 7)
+	LR(8, 13, 0) LR(9, 13, 1) LR(10, 13, 2) LR(11, 13, 3)
+	LR(12, 13, 4) LR(13, 13, 5) LR(14, 13, 6) LR(15, 13, 7)	/* .. ICH_LR15_EL2 */
+	}
+#undef LR
+	return 0;
+}
+
+static void write_list_register(unsigned n, u64 value)
+{
+#define LR(i, crm, op2) case i: write_sysreg(S3_4_C12_C##crm##_##op2, value); break;
+	switch (n) {
+	LR(0, 12, 0) LR(1, 12, 1) LR(2, 12, 2) LR(3, 12, 3)	/* ICH_LR0_EL2 .. */
+	LR(4, 12, 4) LR(5, 12, 5) LR(6, 12, 6) LR(7, 12, 7)
+	LR(8, 13, 0) LR(9, 13, 1) LR(10, 13, 2) LR(11, 13, 3)
+	LR(12, 13, 4) LR(13, 13, 5) LR(14, 13, 6) LR(15, 13, 7)	/* .. ICH_LR15_EL2 */
+	}
+#undef LR
+}
+
+/* Put `lr` into a list register. Two list registers must never hold the
+ * same vINTID: if one already does, it is made pending there. False if
+ * all are busy. */
+static bool fill_list_register(u64 lr)
+{
+	unsigned count = ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
+	u64 empty = read_sysreg(ICH_ELRSR_EL2);
+	int free = -1;
+
+	for (unsigned n = 0; n < count; n++) {
+		u64 held = read_list_register(n);
+		if (empty & BIT(n)) {
+			free = free < 0 ? (int)n : free;
+		} else if ((u32)held == (u32)lr) {
+			write_list_register(n, held | ICH_LR_STATE_PENDING);
+			isb();
+			return true;
+		}
+	}
+	if (free < 0)
+		return false;
+	write_list_register((unsigned)free, lr);
+	isb();
+	return true;
+}
+
+/* Hand physical interrupt `intid` to the running guest as the same virtual
+ * INTID: priority drop now, deactivation when the guest EOIs it. False if
+ * every list register is busy: then it is deactivated at once, and the
+ * device, whose line is still asserted, raises it again. */
+bool gic_inject_hw(u32 intid)
+{
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	if (fill_list_register(ICH_LR_STATE_PENDING | ICH_LR_HW | ICH_LR_GROUP1 |
+			       ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) |
+			       ((u64)intid << ICH_LR_PINTID_SHIFT) | intid))
+		return true;
+	write_sysreg(ICC_DIR_EL1, intid);	/* dropped: the device will raise it again */
+	return false;
+}
+
+/* A purely virtual interrupt (HW=0): the guest's EOI only clears the list
+ * register. False if all are busy. */
+bool gic_inject_virtual(u32 intid)
+{
+	return fill_list_register(ICH_LR_STATE_PENDING | ICH_LR_GROUP1 |
+				  ((u64)GIC_PRIORITY_DEFAULT << ICH_LR_PRIORITY_SHIFT) | intid);
+}
+
+/* An SGI to physical CPU `cpu` (Aff0 = cpu, the others 0): ICC_SGI1R_EL1
+ * takes the INTID and a target list of Aff0 values as a bit mask. */
+void gic_send_sgi(u32 intid, unsigned cpu)
+{
+	dsb(ish);
+	write_sysreg(ICC_SGI1R_EL1, ((u64)intid << ICC_SGI1R_INTID_SHIFT) | BIT(cpu));
+	isb();
+}
+
+/* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned
+ * to CPU n, the guest's target list is already the physical one. */
+bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
+{
+	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
+		return false;
+	write_sysreg(ICC_SGI1R_EL1, e->value);
+	isb();
+	return true;
 }

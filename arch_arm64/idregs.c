@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "esr.h"
 #include "exit.h"
+#include "gic.h"
 #include "sysreg.h"
 
 struct id_sanitizer {
@@ -59,7 +60,8 @@ static bool is_id_register(u64 encoding)
 
 bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
-	(void)vcpu;
+	if (gic_sysreg_access(vcpu, e))
+		return true;
 	if (e->write || !is_id_register(e->addr))
 		return false;
 	e->result = read_id_register(e->addr);

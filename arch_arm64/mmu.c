@@ -29,15 +29,9 @@
 
 static u64 l1_table[512] __attribute__((aligned(4096)));
 
-void arm64_mmu_init(void)
+/* Every CPU: the same table, attributes and translation control, then on. */
+void arm64_mmu_enable(void)
 {
-	for (u64 i = 0; i < L1_ENTRIES; i++) {
-		u64 base = i * L1_BLOCK_SIZE;
-		bool ram = base >= PLATFORM_RAM_BASE && base < PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE;
-
-		l1_table[i] = base | DESC_BLOCK | AF | SH_INNER | AP_EL2_RW |
-			      (ram ? ATTR_INDEX(ATTR_NORMAL) : ATTR_INDEX(ATTR_DEVICE) | XN);
-	}
 	write_sysreg(mair_el2, MAIR_DEVICE_nGnRnE | ((u64)MAIR_NORMAL_WB << (8 * ATTR_NORMAL)));
 	write_sysreg(tcr_el2, TCR_EL2_RES1 | TCR_T0SZ_32BIT | TCR_IRGN0_WBWA |
 		     TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_TG0_4K | TCR_PS_32BIT);
@@ -48,4 +42,17 @@ void arm64_mmu_init(void)
 	isb();
 	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I);
 	isb();
+}
+
+/* The boot CPU: build the table once. */
+void arm64_mmu_init(void)
+{
+	for (u64 i = 0; i < L1_ENTRIES; i++) {
+		u64 base = i * L1_BLOCK_SIZE;
+		bool ram = base >= PLATFORM_RAM_BASE && base < PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE;
+
+		l1_table[i] = base | DESC_BLOCK | AF | SH_INNER | AP_EL2_RW |
+			      (ram ? ATTR_INDEX(ATTR_NORMAL) : ATTR_INDEX(ATTR_DEVICE) | XN);
+	}
+	arm64_mmu_enable();
 }

@@ -1,47 +1,114 @@
 /* PSCI, the Arm firmware interface for power: a guest's SMC traps to EL2
- * (HCR_EL2.TSC) and is answered here, as firmware would. The hypervisor
- * itself powers the machine off with a real SMC to QEMU's firmware. */
+ * (HCR_EL2.TSC) and is answered here, as firmware would: version and
+ * features, switching the VM's vCPUs on and off (each pinned to its own
+ * physical CPU), and powering the VM off. The hypervisor itself calls the
+ * machine's firmware (QEMU's) with a real SMC. */
 #include "arch.h"
 #include "exit.h"
+#include "psci.h"
+#include "vm.h"
 
-#define PSCI_VERSION		0x84000000
-#define PSCI_FEATURES		0x8400000a
-#define PSCI_SYSTEM_OFF		0x84000008
-#define PSCI_VERSION_1_0	0x00010000
-#define PSCI_SUCCESS		0
-#define PSCI_NOT_SUPPORTED	(-1)
+#define MPIDR_AFF_MASK		0xff00ffffffULL	/* Aff3, Aff2, Aff1, Aff0 */
 
-static u64 firmware_smc(u64 function)
+u64 psci_firmware_call(u64 function, u64 a1, u64 a2, u64 a3)
 {
 	register u64 x0 __asm__("x0") = function;
+	register u64 x1 __asm__("x1") = a1;
+	register u64 x2 __asm__("x2") = a2;
+	register u64 x3 __asm__("x3") = a3;
 
-	__asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	return x0;
 }
 
 _Noreturn void arch_power_off(void)
 {
-	firmware_smc(PSCI_SYSTEM_OFF);
+	psci_firmware_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)
 		__asm__ volatile("wfi");
 }
 
-/* Returns true when the guest asked to be powered off. */
-bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
+/* The vCPU of `vm` whose MPIDR_EL1 (VMPIDR_EL2) has affinity `mpidr`. */
+static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr)
 {
-	(void)vcpu;
-	switch ((u32)e->args[0]) {
-	case PSCI_VERSION:
-		e->result = PSCI_VERSION_1_0;
-		return false;
-	case PSCI_FEATURES:
-		e->result = (u32)e->args[1] == PSCI_VERSION || (u32)e->args[1] == PSCI_SYSTEM_OFF ||
-			    (u32)e->args[1] == PSCI_FEATURES ? PSCI_SUCCESS : (u64)PSCI_NOT_SUPPORTED;
-		return false;
-	case PSCI_SYSTEM_OFF:
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if ((vm->vcpus[i].arch.vmpidr_el2 & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+/* CPU_ON: the vCPU starts at `entry` with x0 = `context`, as after a reset,
+ * on its own physical CPU, which waits for exactly this (sched.c). */
+static s64 cpu_on(struct vm *vm, u64 mpidr, u64 entry, u64 context)
+{
+	struct vcpu *v = vcpu_by_mpidr(vm, mpidr);
+
+	if (!v)
+		return PSCI_INVALID_PARAMETERS;
+	if (v->runnable)
+		return PSCI_ALREADY_ON;
+	arch_vcpu_init(v, entry);
+	arch_vcpu_set_boot_arg(v, context);
+	__atomic_store_n(&v->runnable, true, __ATOMIC_RELEASE);
+	arch_cpu_wake_all();
+	return PSCI_SUCCESS;
+}
+
+static s64 affinity_info(struct vm *vm, u64 mpidr)
+{
+	struct vcpu *v = vcpu_by_mpidr(vm, mpidr);
+
+	if (!v)
+		return PSCI_INVALID_PARAMETERS;
+	return v->runnable ? PSCI_AFFINITY_ON : PSCI_AFFINITY_OFF;
+}
+
+static bool implemented(u32 function)
+{
+	switch (function) {
+	case PSCI_VERSION: case PSCI_FEATURES: case PSCI_CPU_ON: case PSCI_CPU_ON_32:
+	case PSCI_CPU_OFF: case PSCI_AFFINITY_INFO: case PSCI_AFFINITY_INFO_32:
+	case PSCI_SYSTEM_OFF: case PSCI_SYSTEM_RESET:
 		return true;
 	default:
-		e->result = (u64)PSCI_NOT_SUPPORTED;
 		return false;
 	}
+}
+
+/* Returns true when the guest asked to be powered off (or reset, which
+ * this hypervisor does not do: the VM ends either way). CPU_OFF leaves the
+ * vCPU not runnable, and hv/exit.c lets the scheduler take its CPU. */
+bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
+{
+	struct vm *vm = vcpu->vm;
+	u64 *a = e->args;
+	s64 r = PSCI_SUCCESS;
+
+	switch ((u32)a[0]) {
+	case PSCI_VERSION:
+		r = PSCI_VERSION_1_0;
+		break;
+	case PSCI_FEATURES:
+		r = implemented((u32)a[1]) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
+		break;
+	case PSCI_CPU_ON:
+	case PSCI_CPU_ON_32:
+		r = cpu_on(vm, a[1], a[2], a[3]);
+		break;
+	case PSCI_CPU_OFF:
+		vcpu->runnable = false;
+		break;
+	case PSCI_AFFINITY_INFO:
+	case PSCI_AFFINITY_INFO_32:
+		r = affinity_info(vm, a[1]);
+		break;
+	case PSCI_SYSTEM_OFF:
+	case PSCI_SYSTEM_RESET:
+		return true;
+	default:
+		r = PSCI_NOT_SUPPORTED;
+		break;
+	}
+	e->result = (u64)r;
+	return false;
 }

@@ -18,7 +18,10 @@
 #define S2AP_RW			(3ULL << 6)	/* read/write from EL1 and EL0 */
 #define S2_SH_INNER		(3ULL << 8)
 #define S2_AF			BIT(10)		/* access flag: set, never fault on it */
+#define S2_MEMATTR_DEVICE_nGnRnE (0x0ULL << 2)	/* MemAttr: Device-nGnRnE */
+#define S2_XN			BIT(54)		/* execute never */
 #define S2_ATTRS		(S2_MEMATTR_NORMAL_WB | S2AP_RW | S2_SH_INNER | S2_AF)
+#define S2_DEVICE_ATTRS		(S2_MEMATTR_DEVICE_nGnRnE | S2AP_RW | S2_AF | S2_XN)
 
 #define LEVEL_SHIFT(level)	(39 - 9 * (level))	/* 1: 30, 2: 21, 3: 12 */
 #define LEVEL_INDEX(a, level)	(((a) >> LEVEL_SHIFT(level)) & (ENTRIES_PER_TABLE - 1))
@@ -59,7 +62,7 @@ static u64 *next_table(u64 *table, unsigned index)
 	return (u64 *)(table[index] & DESC_ADDR_MASK);
 }
 
-void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size)
+static void map_range(struct vm *vm, u64 gpa, u64 hpa, u64 size, u64 attrs)
 {
 	if (!IS_ALIGNED(gpa | hpa | size, PAGE_SIZE))
 		panic("stage-2 map of vm %s: 0x%lx -> 0x%lx not page aligned", vm->name, gpa, hpa);
@@ -69,14 +72,24 @@ void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size)
 		u64 step;
 
 		if (IS_ALIGNED(gpa | hpa, BLOCK_SIZE_L2) && size >= BLOCK_SIZE_L2) {
-			l2[LEVEL_INDEX(gpa, 2)] = hpa | S2_ATTRS | DESC_VALID;	/* 2 MiB block */
+			l2[LEVEL_INDEX(gpa, 2)] = hpa | attrs | DESC_VALID;	/* 2 MiB block */
 			step = BLOCK_SIZE_L2;
 		} else {
 			u64 *l3 = next_table(l2, LEVEL_INDEX(gpa, 2));
-			l3[LEVEL_INDEX(gpa, 3)] = hpa | S2_ATTRS | DESC_PAGE | DESC_VALID;
+			l3[LEVEL_INDEX(gpa, 3)] = hpa | attrs | DESC_PAGE | DESC_VALID;
 			step = PAGE_SIZE;
 		}
 		gpa += step, hpa += step, size -= step;
 	}
 	dsb(ishst);
+}
+
+void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size)
+{
+	map_range(vm, gpa, hpa, size, S2_ATTRS);
+}
+
+void arch_map_device(struct vm *vm, u64 gpa, u64 hpa, u64 size)
+{
+	map_range(vm, gpa, hpa, size, S2_DEVICE_ATTRS);
 }

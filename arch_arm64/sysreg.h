@@ -18,6 +18,11 @@
 #define HCR_TID3	BIT(18)	/* trap ID group 3 registers (ID_AA64*_EL1 ...) */
 #define HCR_TSC		BIT(19)	/* trap SMC */
 #define HCR_RW		BIT(31)	/* EL1 is AArch64 */
+#define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TWI | \
+			 HCR_TID3 | HCR_TSC | HCR_RW)
+/* A VM that has its CPU to itself may sleep in WFI on it: nobody else wants
+ * the CPU, and any physical interrupt still brings it back to EL2. */
+#define HCR_GUEST_ALONE	(HCR_GUEST & ~HCR_TWI)
 
 /* SCTLR_EL2 / SCTLR_EL1 */
 #define SCTLR_M		BIT(0)	/* MMU on */
@@ -35,13 +40,15 @@
 /* CPTR_EL2 (HCR_EL2.E2H == 0) */
 #define CPTR_EL2_RES1	(MASK(9, 0) | MASK(13, 12))
 #define CPTR_TZ		BIT(8)	/* trap SVE */
-#define CPTR_TFP	BIT(10)	/* trap FP/Advanced SIMD: guests here need none */
+#define CPTR_TFP	BIT(10)	/* trap FP/Advanced SIMD (left clear: guests own it) */
 
 /* CNTHCTL_EL2 (HCR_EL2.E2H == 0) */
 #define CNTHCTL_EL1PCTEN BIT(0)	/* EL1 may read the physical counter */
 #define CNTHCTL_EL1PCEN	BIT(1)	/* EL1 may use the physical timer */
 
-/* MDCR_EL2: keep debug and PMU registers away from guests. */
+/* MDCR_EL2: keep PMU registers away from guests (ID_AA64DFR0_EL1 hides the
+ * PMU), and debug registers too, since they are not switched between VMs;
+ * except for a VM alone on its CPUs (the Linux guest resets them at boot). */
 #define MDCR_HPMN_MASK	MASK(4, 0)
 #define MDCR_TPMCR	BIT(5)
 #define MDCR_TPM	BIT(6)
@@ -49,6 +56,8 @@
 #define MDCR_TDOSA	BIT(10)
 #define MDCR_TDRA	BIT(11)
 #define PMCR_N(v)	FIELD(v, 15, 11)
+#define MDCR_GUEST_ALONE (MDCR_TPMCR | MDCR_TPM)	/* | HPMN, set at boot */
+#define MDCR_GUEST	(MDCR_GUEST_ALONE | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 
 /* MPIDR_EL1 as a guest sees it (VMPIDR_EL2) */
 #define MPIDR_RES1	BIT(31)

@@ -106,6 +106,32 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	r->elr_el2 += e->insn_len;
 }
 
+/* An SGI cannot be linked to its physical twin (HW=1 needs pINTID >= 16):
+ * EL2 ends the physical one, and the vCPU keeps it pending in software
+ * until a list register is free for a purely virtual copy. */
+static void deliver_pending_sgis(struct vcpu *vcpu)
+{
+	u32 *pending = &vcpu->arch.pending_sgis;
+
+	for (u32 sgi = 0; *pending && sgi < GIC_SGI_COUNT; sgi++)
+		if ((*pending & BIT(sgi)) && gic_inject_virtual(sgi))
+			*pending &= ~(u32)BIT(sgi);
+}
+
+/* A device interrupt: the guest that owns the real devices gets it through
+ * a list register; nobody else has a device, so it is just ended. */
+static void route_interrupt(struct vcpu *vcpu, u32 intid)
+{
+	if (!vcpu->vm->passthrough || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
+		gic_end_of_interrupt(intid);
+	} else if (intid < GIC_SGI_COUNT) {
+		gic_end_of_interrupt(intid);
+		vcpu->arch.pending_sgis |= (u32)BIT(intid);
+	} else {
+		gic_inject_hw(intid);
+	}
+}
+
 /* Load this vCPU's EL1 registers and stage-2 tables onto the CPU. */
 void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next);
 
@@ -125,11 +151,14 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 		u32 intid = gic_acknowledge();
 		if (intid == GIC_INTID_SPURIOUS)
 			return vcpu;
-		gic_end_of_interrupt(intid);
-		if (intid != TIMER_INTID_HYP_PHYS)
-			return vcpu;	/* not ours to route yet: ignore */
-		arch_timer_disarm();
-		e.kind = EXIT_TIMER;
+		if (intid == TIMER_INTID_HYP_PHYS) {
+			gic_end_of_interrupt(intid);
+			arch_timer_disarm();
+			e.kind = EXIT_TIMER;
+		} else {
+			route_interrupt(vcpu, intid);
+			e.kind = EXIT_IRQ;
+		}
 	} else if (vector == VEC_SERROR) {
 		e.syndrome = read_sysreg(esr_el2);	/* stays EXIT_UNHANDLED */
 	}
@@ -137,6 +166,7 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 	struct vcpu *next = hv_handle_exit(vcpu, &e);
 	if (next != vcpu)
 		arm64_vcpu_switch(vcpu, next);
+	deliver_pending_sgis(next);
 	return next;
 }
 

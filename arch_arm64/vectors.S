@@ -66,12 +66,11 @@ guest_exit:
 	bl	arm64_handle_exit	/* (vcpu, kind) -> vcpu to run */
 	b	enter			/* the EL2 stack is empty again */
 
-	/* guest_enter(struct vcpu *vcpu): the first entry, from C. Nothing on
-	 * the EL2 stack survives: every exit starts again from its top. */
+	/* guest_enter(struct vcpu *vcpu, u64 stack_top): the first entry on
+	 * this CPU, from C. Nothing on the EL2 stack survives: every exit
+	 * starts again from its top. */
 	.global	guest_enter
 guest_enter:
-	adrp	x1, __stack_top
-	add	x1, x1, :lo12:__stack_top
 	mov	sp, x1
 enter:					/* load the vCPU's registers and ERET */
 	msr	tpidr_el2, x0

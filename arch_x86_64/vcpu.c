@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "backend.h"
 #include "config.h"
+#include "console.h"
 #include "exit.h"
 #include "guest_state.h"
 #include "mm.h"
@@ -20,6 +21,38 @@ void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 	vcpu->arch.control = mm_alloc(PAGE_SIZE, PAGE_SIZE);
 	x86_boot_state_build(vcpu->vm, entry, &state);
 	backend->vcpu_init(vcpu, &state);
+}
+
+/* One physical CPU on x86: nothing to start, nobody else to wait for. */
+unsigned arch_cpu_id(void)
+{
+	return 0;
+}
+
+void arch_cpus_start(unsigned count)
+{
+	if (count > 1)
+		panic("%u vCPUs in one VM: x86 runs one physical CPU", count);
+}
+
+void arch_cpu_wait(void)
+{
+	__asm__ volatile("pause");
+}
+
+void arch_cpu_wake_all(void)
+{
+}
+
+void arch_vcpu_kick(struct vcpu *vcpu)
+{
+	(void)vcpu;
+}
+
+/* RSI: where the x86 Linux boot protocol passes boot_params. */
+void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value)
+{
+	vcpu->arch.regs.rsi = value;
 }
 
 /* The time slice is a property of the VMCS/VMCB of the vCPU about to run,

@@ -10,6 +10,9 @@ Layout under build/<target>/:
   guests/NAME.bin    each guest program, a flat binary loaded into VM RAM
   scenarios/NAME/    vmconfig.c, images.S and hv.elf; for a PC target also
                      hv.elf32 and hv.iso, the GRUB image the BIOS boots
+  linux/             QEMU's own DTB (dumpdtb) and each Linux VM's DTB derived
+                     from it (harness/linux.py); the kernel and initramfs
+                     themselves are build/linux/'s (`invoke prepare-linux`)
 """
 import os
 import shutil
@@ -22,6 +25,11 @@ from .scenario import Scenario
 from .target import Target
 from .templates import render, write_if_changed
 from .toolchain import find_toolchain
+from . import linux
+
+DTB_MAX_SIZE = 2 << 20          # booting.rst: the DTB must not exceed 2 MiB
+PAGE_SIZE = 4096
+MiB = 1 << 20
 
 COMMON_CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-Werror=implicit-function-declaration",
                  "-ffreestanding",
@@ -103,6 +111,44 @@ class Build:
     def guest_binary(self, guest: str) -> Path:
         return self.dir / "guests" / f"{guest}.bin"
 
+    # -- the Linux guest: a kernel Image, its initramfs and a derived DTB ---------
+    def linux_vm(self, s: Scenario, vm: str) -> dict:
+        """Where a Linux VM's blobs go in its RAM: the DTB in the top 2 MiB,
+        the initramfs right below it (the kernel's own place comes from its
+        Image header, in hv/vm.c)."""
+        g = self.target.guest
+        ram_size = s.ram_mib.get(vm, g["ram_size"] // MiB) * MiB
+        dtb_gpa = g["ram_base"] + ram_size - DTB_MAX_SIZE
+        kernel, initrd = linux.scenario_files(s, self.dir / "linux")
+        initrd_size = initrd.stat().st_size
+        initrd_gpa = (dtb_gpa - initrd_size) & ~(PAGE_SIZE - 1)
+        dtb = self.dir / "linux" / f"{s.name}-{vm}.dtb"
+        board = self.dir / "linux" / linux.DTB_DUMP_NAME.format(
+            machine=self.target.emulator["machine"], cpus=s.cpus)
+        if not board.exists():
+            board.parent.mkdir(parents=True, exist_ok=True)
+            linux.dump_board_dtb(self.target, board, s.cpus)
+        blob = linux.guest_dtb(board.read_bytes(), g["ram_base"], ram_size,
+                               (initrd_gpa, initrd_gpa + initrd_size) if initrd_size else None,
+                               s.append or linux.DEFAULT_BOOTARGS)
+        if not dtb.exists() or dtb.read_bytes() != blob:     # untouched: no relink
+            dtb.write_bytes(blob)
+        return dict(ram_size=ram_size, kernel=rel(kernel), initrd=rel(initrd),
+                    dtb=rel(dtb), initrd_gpa=initrd_gpa, dtb_gpa=dtb_gpa)
+
+    def vm_entries(self, s: Scenario) -> list[dict]:
+        entries = []
+        for vm, guest in s.vms.items():
+            entry = dict(name=vm, guest=guest, from_reset=vm in s.from_reset,
+                         vcpu_count=s.vcpus.get(vm, 1),
+                         ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB)
+            if guest == linux.GUEST:
+                entry.update(self.linux_vm(s, vm), image=None)
+            else:
+                entry["image"] = rel(self.guest_binary(guest))
+            entries.append(entry)
+        return entries
+
     # -- generated files ----------------------------------------------------
     def render_generated(self, scenarios: list[Scenario]) -> None:
         t = self.target
@@ -114,8 +160,7 @@ class Build:
             write_if_changed(self.gen / "vmcs_fields.h",
                              render("x86_64/vmcs_fields.h.j2", fields=vmcs_fields()))
         for s in scenarios:
-            vms = [dict(name=vm, guest=guest, image=rel(self.guest_binary(guest)),
-                        from_reset=vm in s.from_reset) for vm, guest in s.vms.items()]
+            vms = self.vm_entries(s)
             out = self.dir / "scenarios" / s.name
             write_if_changed(out / "vmconfig.c", render("vmconfig.c.j2", scenario=s, vms=vms))
             write_if_changed(out / "images.S", render("images.S.j2", scenario=s, vms=vms))
@@ -165,7 +210,7 @@ class Build:
                     for s in self.guest_lib_sources()]
         guest_ld = rel(self.gen / "guest.ld")
         hv_ld = rel(self.gen / "hv.ld")
-        guests = sorted({g for s in scenarios for g in s.vms.values()})
+        guests = sorted({g for s in scenarios for g in s.vms.values()} - {linux.GUEST})
         for g in guests:
             program = self.guest_program(g)
             companion = program.with_suffix(".S")      # a guest's own assembly, if any
@@ -177,7 +222,10 @@ class Build:
             w.append(f"build {rel(self.guest_binary(g))}: flat {elf}")
         for s in scenarios:
             out = self.dir / "scenarios" / s.name
-            bins = [rel(self.guest_binary(g)) for g in s.vms.values()]
+            bins = [rel(self.guest_binary(g)) for g in s.vms.values() if g != linux.GUEST]
+            if linux.GUEST in s.vms.values():
+                bins += [f for e in self.vm_entries(s) if e["guest"] == linux.GUEST
+                         for f in (e["kernel"], e["initrd"], e["dtb"])]
             objs = [compile_(out / "vmconfig.c", out, "hv_inc"),
                     compile_(out / "images.S", out, "hv_inc", bins)]
             elf = rel(self.elf(s.name))
@@ -197,6 +245,9 @@ class Build:
         return ninja_file
 
     def run(self, scenarios: list[Scenario], echo=True) -> None:
+        if linux.missing():            # without its files, a Linux scenario is not built
+            scenarios = [s for s in scenarios
+                         if linux.GUEST not in s.vms.values() or s.kernel]
         ninja_file = self.configure(scenarios)
         targets = [rel(self.image(s.name)) for s in scenarios]
         cmd = [ninja_binary(), "-f", rel(ninja_file), *targets]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pexpect
 
 from . import HarnessError
+from .inspect import inspect
 from .scenario import Scenario, compile_pattern
 from .target import Launch
 
@@ -66,6 +67,10 @@ class Matcher:
             if rx.search(line):
                 return text
         stream, text = split_line(line)
+        if self.scenario.console_vm and stream not in self.expect:
+            # the guest that writes the UART itself: anything not "hv: " is its own
+            # (a kernel's "[    0.000000] " timestamp is no VM prefix)
+            stream, text = self.scenario.console_vm, line
         patterns = self.expect.get(stream, [])
         i = self.progress.get(stream, 0)
         if i < len(patterns) and patterns[i][1].search(text):
@@ -117,11 +122,16 @@ def check_transcript(scenario: Scenario, lines: list[str]) -> str | None:
     return None
 
 
+class SessionFailure(Exception):
+    """What an interactive session found wrong in the guest's answers."""
+
+
 @dataclass
 class Result:
     lines: list[str]
     log: Path
     exit_status: int
+    session: object = None
 
 
 class _Tee:
@@ -130,7 +140,9 @@ class _Tee:
     def __init__(self, log, echo: bool):
         self.log, self.echo = log, echo
 
-    def write(self, data: str):
+    def write(self, data: str | bytes):
+        if isinstance(data, bytes):         # pexpect's interact() logs raw bytes
+            data = data.decode("utf-8", "replace")
         self.log.write(data)
         if self.echo:
             sys.stdout.write(data)
@@ -201,9 +213,12 @@ class _FileLines:
 
 
 def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
-        cwd: Path | None = None) -> Result:
+        cwd: Path | None = None, session=None) -> Result:
     """Boot `launch.argv`, check its console against `scenario`; raise
-    ConsoleFailure on any mismatch. The emulator never outlives this call."""
+    ConsoleFailure on any mismatch. The emulator never outlives this call.
+    An interactive scenario, once every expected line was seen, gets
+    `session(child)`: it types into the console (pexpect) and should end by
+    powering the guest off; what it returns is kept in Result.session."""
     log.parent.mkdir(parents=True, exist_ok=True)
     matcher, lines = Matcher(scenario), []
     deadline = time.monotonic() + scenario.timeout
@@ -216,14 +231,31 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                   else _PtyLines(child, logfile, echo))
         extra = f"\n  emulator log: {launch.emulator_log}" if launch.emulator_log else ""
 
-        def fail(reason: str):
-            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra)
+        def fail(reason: str, look_inside: bool = False):
+            inside = inspect(launch.monitor, launch.elf, list(scenario.vms)) if look_inside else ""
+            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra + inside)
 
+        session_result, session_done = None, not scenario.interactive
         try:
             while True:
+                if matcher.done() and not session_done:
+                    session_done = True
+                    if session is None:
+                        fail("an interactive scenario, and nobody to type into its console")
+                    try:
+                        session_result = session(child)
+                    except (pexpect.TIMEOUT, pexpect.EOF) as e:
+                        fail(f"console session: {type(e).__name__} while waiting for the "
+                             f"guest; it printed: {child.before!r}",
+                             look_inside=isinstance(e, pexpect.TIMEOUT))
+                    except SessionFailure as e:
+                        fail(f"console session: {e}")
                 remaining = deadline - time.monotonic()
                 if matcher.done():
                     remaining = min(remaining, EXIT_GRACE)
+                quiet_limit = scenario.silence is not None and scenario.silence < remaining
+                if quiet_limit:
+                    remaining = scenario.silence
                 what, line = source.next(remaining)
                 if what == "line":
                     lines.append(line)
@@ -232,11 +264,16 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                         fail(f"forbidden line {bad!r} appeared: {line!r}")
                 elif what == "eof":
                     break
+                elif quiet_limit:
+                    fail(f"the guest stopped printing: no console line for {scenario.silence:g} s"
+                         f" (waiting for {matcher.awaiting() or 'the emulator to exit'})",
+                         look_inside=True)
                 elif matcher.done():
                     fail(f"all expected lines seen, but the emulator did not exit within "
-                         f"{EXIT_GRACE} s")
+                         f"{EXIT_GRACE} s", look_inside=True)
                 else:
-                    fail(f"timed out after {scenario.timeout:g} s waiting for {matcher.awaiting()}")
+                    fail(f"timed out after {scenario.timeout:g} s waiting for {matcher.awaiting()}",
+                         look_inside=True)
             child.close()
             status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
             if not matcher.done():
@@ -246,7 +283,7 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
             problem = check_transcript(scenario, lines)
             if problem:
                 fail(problem)
-            return Result(lines, log, status)
+            return Result(lines, log, status, session_result)
         finally:
             if child.isalive():
                 child.terminate(force=True)

@@ -3,10 +3,11 @@ Every step that needs a tool checks for it first and names the package."""
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
-from . import BUILD, ROOT, HarnessError, TargetUnavailable, console
+from . import BUILD, ROOT, HarnessError, TargetUnavailable, console, linux
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios, runnable
@@ -83,17 +84,50 @@ def log_path(target: Target, scenario: Scenario) -> Path:
     return LOG_DIR / f"{stamp}-{target.name}-{scenario.name}.log"
 
 
+def hand_over_console(child):
+    """An interactive scenario booted from a terminal: the keyboard goes to
+    the guest (pexpect's interact) until the emulator exits."""
+    print("\n[the guest's console is yours: `poweroff -f` ends it; Ctrl-] detaches]",
+          flush=True)
+    tee = child.logfile_read
+    echo, tee.echo = tee.echo, False        # interact() shows the output itself
+    child.interact()
+    tee.echo = echo
+
+
+def default_session(child):
+    """An interactive scenario with no terminal: show one command, power off."""
+    return linux.run_commands(child, ["uname -r"])
+
+
 def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
-         quiet_build=False, paging: str | None = None) -> console.Result:
-    """Build and boot one scenario, checking the console as it runs."""
+         quiet_build=False, paging: str | None = None, session=None,
+         kernel: str | None = None, initrd: str | None = None, append: str | None = None,
+         smp: int = 1) -> console.Result:
+    """Build and boot one scenario, checking the console as it runs; or,
+    with `kernel`, any arm64 Linux Image as the only VM."""
     target = load_target(target_name or "arm64").with_paging(paging)
-    scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
+    if kernel:
+        if guest:
+            raise HarnessError("--kernel and --guest exclude each other")
+        if target.arch != "arm64":
+            raise HarnessError(f"--kernel boots an arm64 Image: target {target.name} is {target.arch}")
+        scenario = linux.kernel_scenario(kernel, initrd, append, smp)
+    elif initrd or append or smp != 1:
+        raise HarnessError("--initrd, --append and --smp go with --kernel")
+    else:
+        scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
+    if linux.GUEST in scenario.vms.values() and not scenario.kernel and linux.missing():
+        raise linux.NotPrepared(linux.missing())
+    if scenario.interactive and session is None:
+        session = hand_over_console if echo and sys.stdin.isatty() else default_session
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
-    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount)
+    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount,
+                           cpus=scenario.cpus)
     if echo:
         print(f"$ {shell_quote(launch.argv)}", flush=True)
-    return console.run(launch, scenario, log, echo=echo, cwd=ROOT)
+    return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)
 
 
 def listing() -> str:
@@ -121,7 +155,7 @@ def debug(target_name: str, guest: str, port: int = 1234) -> None:
     gdb = require_program("gdb-multiarch", "gdb-multiarch")
     b = build(target, [scenario])
     image = b.elf(scenario.name)       # the symbols; QEMU boots b.image()
-    argv = target.command(b.image(scenario.name), gdb_port=port)
+    argv = target.command(b.image(scenario.name), gdb_port=port, cpus=scenario.cpus)
     print(f"$ {shell_quote(argv)}")
     qemu = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL)
     try:

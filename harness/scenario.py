@@ -12,7 +12,8 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
-        "from_reset", "arches", "timeout", "skip", "on"}
+        "from_reset", "arches", "timeout", "skip", "on", "ram_mib", "console_vm", "interactive",
+        "vcpus", "kernel", "initrd", "append", "silence"}
 
 
 @dataclass
@@ -26,8 +27,21 @@ class Scenario:
     interleaved: list[str] = field(default_factory=list)
     from_reset: list[str] = field(default_factory=list)   # VMs started as after a CPU reset
     arches: list[str] | None = None           # architectures or target names
+    ram_mib: dict[str, int] = field(default_factory=dict)  # VM -> RAM in MiB (default: target's)
+    vcpus: dict[str, int] = field(default_factory=dict)    # VM -> vCPUs, each on its own CPU
+    console_vm: str | None = None       # the VM that owns the real UART: its lines have no prefix
+    interactive: bool = False           # needs someone at the console (a test types commands)
+    kernel: str | None = None           # a Linux VM's Image, initramfs and command line
+    initrd: str | None = None           # (default: build/linux/'s, and linux.DEFAULT_BOOTARGS)
+    append: str | None = None
+    silence: float | None = None        # seconds without a console line that count as a hang
     timeout: float = 60
     skip: str | None = None                   # why it does not run here (set in an "on" table)
+
+    @property
+    def cpus(self) -> int:
+        """Physical CPUs the run needs: vCPU n of a VM is pinned to CPU n."""
+        return max(self.vcpus.values(), default=1)
 
     def runs_on(self, arch: str, target: str | None = None) -> bool:
         return self.arches is None or arch in self.arches or target in self.arches
@@ -66,6 +80,7 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
         if not spec.get("vms") or not spec.get("expect"):
             raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
         streams = (set(spec["expect"]) | set(spec.get("min_exits", {})) |
+                   set(spec.get("ram_mib", {})) | set(spec.get("vcpus", {})) | {spec.get("console_vm")} - {None} |
                    set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])))
         stray = sorted(streams - set(spec["vms"]) - {"hv"})
         if stray:

@@ -43,17 +43,28 @@ class Target:
     def packages(self) -> list[str]:
         return self.emulator.get("packages", [])
 
-    def command(self, image: Path, icount: bool = False, gdb_port: int | None = None) -> list[str]:
-        """QEMU's argv for booting `image`."""
-        text = render("qemu.cmdline.j2", emulator=self.emulator,
+    def emulator_for(self, cpus: int = 1) -> dict:
+        """The emulator table, with at least `cpus` CPUs (an SMP scenario)."""
+        return dict(self.emulator, smp=max(int(self.emulator["smp"]), cpus))
+
+    def command(self, image: Path, icount: bool = False, gdb_port: int | None = None,
+                cpus: int = 1, monitor: Path | None = None) -> list[str]:
+        """QEMU's argv for booting `image`; `monitor`: a Unix socket for
+        QEMU's human monitor, else none."""
+        text = render("qemu.cmdline.j2", emulator=self.emulator_for(cpus),
+                      monitor=f"unix:{monitor},server=on,wait=off" if monitor else None,
                       image=str(image), icount=icount, gdb_port=gdb_port)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def launch(self, image: Path, run_dir: Path, icount: bool = False) -> "Launch":
+    def launch(self, image: Path, run_dir: Path, icount: bool = False,
+               cpus: int = 1) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output; Bochs writes COM1 to a file and wants a config file."""
         if self.emulator["kind"] == "qemu":
-            return Launch(self.command(image, icount=icount))
+            run_dir.mkdir(parents=True, exist_ok=True)
+            monitor = run_dir / "monitor.sock"
+            return Launch(self.command(image, icount=icount, cpus=cpus, monitor=monitor),
+                          monitor=monitor, elf=image if image.suffix == ".elf" else None)
         run_dir.mkdir(parents=True, exist_ok=True)
         serial, log = run_dir / "serial.log", run_dir / "bochs.log"
         serial.unlink(missing_ok=True)
@@ -74,6 +85,8 @@ class Launch:
     emulator_log: Path | None = None
     env: dict = field(default_factory=dict)
     exit_status: int = 0                # what a clean power-off exits with
+    monitor: Path | None = None         # QEMU's monitor socket, to look inside on a failure
+    elf: Path | None = None             # the hypervisor's symbols, for that
 
 
 REQUIRED = ("description", "arch", "default_guest", "emulator", "toolchain", "platform", "guest")

@@ -21,6 +21,8 @@ void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size);
  * time (never returns: later exits come back through the exit path). */
 void arch_vcpu_init(struct vcpu *vcpu, u64 entry);
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu);
+/* The boot protocol's argument register at entry (x0 on arm64, RSI on x86). */
+void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value);
 
 /* Architecture-specific exits the core hands back. They fill in e->result.
  * arch_sysreg_access: a trapped system register or MSR; false if unknown.
@@ -35,9 +37,21 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e);
 /* Print the raw syndrome of an exit, decoded, and the guest registers. */
 void arch_report_exit(struct vcpu *vcpu, const struct exit *e);
 
+/* Physical CPUs: which one this is (0: the boot CPU), start the others
+ * (each ends in sched_first()), and wait for another CPU's event. */
+unsigned arch_cpu_id(void);
+void arch_cpus_start(unsigned count);
+void arch_cpu_wait(void);
+void arch_cpu_wake_all(void);
+/* Make the CPU that runs `vcpu` (pinned: CPU vcpu->id) leave the guest soon,
+ * even from a WFI that does not trap, so that it sees the vCPU stopped. */
+void arch_vcpu_kick(struct vcpu *vcpu);
+
 /* The scheduler's tick: one time slice from now, or none. */
 void arch_timer_arm(u64 microseconds);
 void arch_timer_disarm(void);
 
-/* The board: which emulated devices each VM gets (platform.c). */
+/* The board: which emulated devices each VM gets (platform.c); or, for the
+ * single VM that owns the board, which real devices are mapped into it. */
 void platform_add_devices(struct vm *vm);
+void platform_pass_through(struct vm *vm);

@@ -11,13 +11,19 @@ static void uart_sink(void *ctx, char c)
 	arch_console_putc(c);
 }
 
+/* Several CPUs may print: one printf at a time, so lines never mix. */
+static bool console_busy;
+
 void printf(const char *fmt, ...)
 {
 	va_list ap;
 
+	while (__atomic_test_and_set(&console_busy, __ATOMIC_ACQUIRE))
+		;
 	va_start(ap, fmt);
 	vformat(uart_sink, NULL, fmt, ap);
 	va_end(ap);
+	__atomic_clear(&console_busy, __ATOMIC_RELEASE);
 }
 
 _Noreturn void panic(const char *fmt, ...)

@@ -18,6 +18,7 @@ static const char *const kind_names[EXIT_KIND_COUNT] = {
 	[EXIT_FIRMWARE] = "firmware",
 	[EXIT_PAGING] = "paging",
 	[EXIT_TIMER] = "timer",
+	[EXIT_IRQ] = "irq",
 	[EXIT_UNHANDLED] = "unhandled",
 };
 
@@ -77,7 +78,7 @@ static enum exit_action handle_sysreg(struct vcpu *vcpu, struct exit *e)
 static enum exit_action handle_firmware(struct vcpu *vcpu, struct exit *e)
 {
 	if (!arch_firmware_call(vcpu, e))
-		return EXIT_RESUME;
+		return vcpu->runnable ? EXIT_RESUME : EXIT_RESCHEDULE;	/* CPU_OFF */
 	vm_stop(vcpu->vm, "powered off");
 	return EXIT_STOPPED;
 }
@@ -97,6 +98,13 @@ static enum exit_action handle_reschedule(struct vcpu *vcpu, struct exit *e)
 	return EXIT_RESCHEDULE;
 }
 
+/* The architecture already handed the interrupt on: back into the guest. */
+static enum exit_action handle_irq(struct vcpu *vcpu, struct exit *e)
+{
+	(void)vcpu, (void)e;
+	return EXIT_RESUME;
+}
+
 static enum exit_action handle_unhandled(struct vcpu *vcpu, struct exit *e)
 {
 	return stop_with_report(vcpu, e, "unhandled trap");
@@ -112,12 +120,15 @@ static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct
 	[EXIT_FIRMWARE] = handle_firmware,
 	[EXIT_PAGING] = handle_paging,
 	[EXIT_TIMER] = handle_reschedule,
+	[EXIT_IRQ] = handle_irq,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
 
 struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e)
 {
-	vcpu->vm->exits[e->kind]++;
+	vcpu->exits[e->kind]++;
+	if (!vcpu->runnable)		/* stopped meanwhile, by another vCPU of its VM */
+		return sched_next(vcpu);
 
 	enum exit_action action = handlers[e->kind](vcpu, e);
 

@@ -12,6 +12,8 @@ enum exit_kind {
 	EXIT_FIRMWARE,	/* SMC: a call to firmware (PSCI) */
 	EXIT_PAGING,	/* work on the hypervisor's shadow page tables, already done */
 	EXIT_TIMER,	/* the hypervisor's scheduling tick */
+	EXIT_IRQ,	/* a device interrupt, handed on to the guest owning the device,
+			 * or another CPU's kick (arch_vcpu_kick) */
 	EXIT_UNHANDLED,	/* anything the core does not emulate */
 	EXIT_KIND_COUNT
 };

@@ -1,6 +1,9 @@
-/* CPU multiplexing: round robin. Every switch starts a fresh time slice on
- * the hypervisor's timer; a vCPU that runs alone needs no tick at all. When
- * no vCPU is left, the run ends with the exit statistics. */
+/* CPU multiplexing: round robin on the boot CPU. Every switch starts a fresh
+ * time slice on the hypervisor's timer; a vCPU that runs alone needs no tick
+ * at all. A VM with several vCPUs runs alone, vCPU n pinned to physical CPU
+ * n: the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
+ * waits while it is off. When no VM is left, the run ends with the exit
+ * statistics. */
 #include "sched.h"
 #include "arch.h"
 #include "config.h"
@@ -13,8 +16,16 @@ static unsigned runnable_count(void)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < vm_count; i++)
-		n += vms[i].vcpu.runnable;
+		n += vms[i].vcpus[0].runnable;
 	return n;
+}
+
+static bool all_vms_stopped(void)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		if (!vms[i].stopped)
+			return false;
+	return true;
 }
 
 static struct vcpu *start_slice(struct vcpu *vcpu)
@@ -34,21 +45,45 @@ _Noreturn static void all_stopped(void)
 	arch_power_off();
 }
 
+/* A secondary CPU: its own vCPU when that is on; else wait for CPU_ON. */
+static struct vcpu *pinned_vcpu(unsigned cpu)
+{
+	struct vcpu *v = &vms[0].vcpus[cpu];
+
+	while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
+		arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+	return v;
+}
+
+/* The boot CPU: the next VM's vCPU 0 after `start`, round robin. */
+static struct vcpu *next_on_boot_cpu(unsigned start)
+{
+	for (;;) {
+		for (unsigned i = 1; i <= vm_count; i++) {
+			struct vcpu *v = &vms[(start + i) % vm_count].vcpus[0];
+			if (v->runnable)
+				return start_slice(v);
+		}
+		if (all_vms_stopped())
+			all_stopped();
+		arch_cpu_wait();	/* vCPU 0 is off, another vCPU of its VM still runs */
+	}
+}
+
 struct vcpu *sched_next(struct vcpu *current)
 {
-	unsigned start = current->vm->id;
+	unsigned cpu = arch_cpu_id();
 
-	for (unsigned i = 1; i <= vm_count; i++) {
-		struct vcpu *v = &vms[(start + i) % vm_count].vcpu;
-		if (v->runnable)
-			return start_slice(v);
-	}
-	all_stopped();
+	return cpu ? pinned_vcpu(cpu) : next_on_boot_cpu(current->vm->id);
 }
 
 struct vcpu *sched_first(void)
 {
+	unsigned cpu = arch_cpu_id();
+
+	if (cpu)
+		return pinned_vcpu(cpu);
 	if (vm_count == 0)
 		all_stopped();
-	return start_slice(&vms[0].vcpu);
+	return start_slice(&vms[0].vcpus[0]);
 }

@@ -1,5 +1,7 @@
 /* Exit statistics: how often each VM left guest mode, and why. The table is
- * the hypervisor's own account of what trap-and-emulate cost each guest. */
+ * the hypervisor's own account of what trap-and-emulate cost each guest.
+ * Each vCPU counts its own exits (no two CPUs share a counter); a VM's row
+ * is their sum. */
 #include "stats.h"
 #include "console.h"
 #include "vm.h"
@@ -17,9 +19,22 @@ void stats_report(void)
 
 		printf("hv:   %-12s", vms[i].name);
 		for (unsigned k = 0; k < EXIT_KIND_COUNT; k++) {
-			printf(" %10lu", vms[i].exits[k]);
-			total += vms[i].exits[k];
+			u64 n = 0;
+			for (unsigned c = 0; c < vms[i].vcpu_count; c++)
+				n += vms[i].vcpus[c].exits[k];
+			printf(" %10lu", n);
+			total += n;
 		}
 		printf(" %10lu\n", total);
 	}
 }
+
+/* Where the counters live, for a reader outside the machine: when a guest
+ * stops printing, the harness reads them through QEMU's monitor (physical
+ * memory, which the hypervisor maps 1:1) and shows them with the failure.
+ * Order: see harness/inspect.py. */
+const u64 stats_layout[] = {
+	(u64)vms, (u64)&vm_count, sizeof(struct vm), __builtin_offsetof(struct vm, vcpus),
+	__builtin_offsetof(struct vm, vcpu_count), sizeof(struct vcpu),
+	__builtin_offsetof(struct vcpu, exits), EXIT_KIND_COUNT,
+};

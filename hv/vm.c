@@ -38,29 +38,56 @@ void *vm_guest_ptr(struct vm *vm, u64 gpa, u64 len)
 	return r->host + (gpa - r->gpa);
 }
 
+/* A test guest: a flat binary that starts at its first byte. */
+static void load_flat_image(struct vm *vm, const struct vm_config *cfg)
+{
+	u64 image_size = (u64)(cfg->image_end - cfg->image);
+
+	if (image_size > vm->ram.size - GUEST_IMAGE_OFFSET)
+		panic("vm %s: image (%lu bytes) larger than its RAM", vm->name, image_size);
+	memcpy(vm->ram.host + GUEST_IMAGE_OFFSET, cfg->image, image_size);
+	arch_vcpu_init(&vm->vcpus[0], GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
+}
+
 static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 {
 	u64 image_size = (u64)(cfg->image_end - cfg->image);
+	u64 ram_size = cfg->ram_size ? cfg->ram_size : GUEST_RAM_SIZE;
 
 	vm->id = id;
 	vm->name = cfg->name;
 	vm->from_reset = cfg->from_reset;
+	vm->passthrough = cfg->boot.dtb != NULL;
+	if (vm->passthrough && vm_config_count != 1)
+		panic("vm %s: a Linux guest owns the real UART and GIC: it must run alone", vm->name);
+	vm->vcpu_count = cfg->vcpu_count ? cfg->vcpu_count : 1;
+	if (vm->vcpu_count > VM_MAX_VCPUS || (vm->vcpu_count > 1 && !vm->passthrough))
+		panic("vm %s: %u vCPUs: at most %u, and more than one only for a Linux guest",
+		      vm->name, vm->vcpu_count, VM_MAX_VCPUS);
 	vm->ram = (struct mem_region){
 		.gpa = GUEST_RAM_BASE,
-		.size = GUEST_RAM_SIZE,
-		.host = mm_alloc(GUEST_RAM_SIZE, GUEST_RAM_ALIGN),
+		.size = ram_size,
+		.host = mm_alloc(ram_size, GUEST_RAM_ALIGN),
 	};
-	if (image_size > GUEST_RAM_SIZE - GUEST_IMAGE_OFFSET)
-		panic("vm %s: image (%lu bytes) larger than its RAM", vm->name, image_size);
-	memcpy(vm->ram.host + GUEST_IMAGE_OFFSET, cfg->image, image_size);
 
 	arch_vm_init(vm);
 	arch_map(vm, vm->ram.gpa, (u64)vm->ram.host, vm->ram.size);
-	platform_add_devices(vm);
+	if (vm->passthrough)
+		platform_pass_through(vm);
+	else
+		platform_add_devices(vm);
 
-	vm->vcpu.vm = vm;
-	vm->vcpu.runnable = true;
-	arch_vcpu_init(&vm->vcpu, GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		if (i > 0)
+			arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
+	}
+	vm->vcpus[0].runnable = true;
+	if (vm->passthrough)
+		linux_boot_load(vm, cfg);
+	else
+		load_flat_image(vm, cfg);
 	printf("hv: vm %u '%s': %lu KiB RAM at gpa 0x%lx (host 0x%lx), image %lu bytes\n",
 	       id, vm->name, vm->ram.size / KiB, vm->ram.gpa, (u64)vm->ram.host, image_size);
 }
@@ -74,10 +101,23 @@ void vm_create_all(void)
 	vm_count = vm_config_count;
 }
 
+unsigned vm_max_vcpus(void)
+{
+	unsigned n = 1;
+
+	for (unsigned i = 0; i < vm_count; i++)
+		n = vms[i].vcpu_count > n ? vms[i].vcpu_count : n;
+	return n;
+}
+
 void vm_stop(struct vm *vm, const char *why)
 {
 	vconsole_flush(vm);
 	vm->stopped = true;
-	vm->vcpu.runnable = false;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].runnable = false;
+	for (unsigned i = 0; vm->vcpu_count > 1 && i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].id != arch_cpu_id())	/* the others, on their own CPUs */
+			arch_vcpu_kick(&vm->vcpus[i]);
 	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 }

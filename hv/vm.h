@@ -7,6 +7,7 @@
 #include "exit.h"
 
 #define VM_MAX_DEVICES	4
+#define VM_MAX_VCPUS	4	/* a multi-vCPU VM runs alone, vCPU n pinned to CPU n */
 #define VM_LINE_MAX	160
 
 struct vm;
@@ -14,7 +15,9 @@ struct vm;
 struct vcpu {
 	struct arch_vcpu arch;	/* first: the exit path finds it at offset 0 */
 	struct vm *vm;
-	bool runnable;
+	unsigned id;		/* 0 .. vcpu_count-1, also its physical CPU if SMP */
+	volatile bool runnable;	/* set by another CPU on PSCI CPU_ON */
+	u64 exits[EXIT_KIND_COUNT];	/* per vCPU: each CPU counts its own */
 };
 
 struct mem_region {
@@ -28,14 +31,23 @@ struct vm {
 	struct mem_region ram;
 	struct device devices[VM_MAX_DEVICES];
 	unsigned device_count;
-	struct vcpu vcpu;
+	struct vcpu vcpus[VM_MAX_VCPUS];
+	unsigned vcpu_count;
 	struct arch_vm arch;
-	u64 exits[EXIT_KIND_COUNT];
 	char line[VM_LINE_MAX];		/* console output not yet printed */
 	unsigned line_len;
 	bool from_reset;		/* see struct vm_config */
+	bool passthrough;		/* owns the real UART and GIC (a single Linux guest) */
 	bool power_off_requested;	/* set by a device: stop after this access */
-	bool stopped;
+	volatile bool stopped;
+};
+
+/* A Linux guest's other blobs and where the build placed them in its RAM
+ * (the kernel Image itself is `image`; its place comes from its header). */
+struct linux_blobs {
+	const u8 *initrd, *initrd_end;
+	const u8 *dtb, *dtb_end;
+	u64 initrd_gpa, dtb_gpa;
 };
 
 /* What the generated per-scenario configuration (vmconfig.c) provides. */
@@ -43,6 +55,9 @@ struct vm_config {
 	const char *name;
 	const u8 *image;
 	const u8 *image_end;
+	u64 ram_size;		/* bytes of guest RAM */
+	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a Linux guest */
+	struct linux_blobs boot;	/* .dtb == NULL: not a Linux guest */
 	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
 };
 extern const struct vm_config vm_configs[];
@@ -56,8 +71,15 @@ void vm_add_device(struct vm *vm, const char *name, enum bus_space space,
 		   u64 base, u64 size, const struct device_ops *ops);
 struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr);
 
+/* Load a Linux kernel Image, its initramfs and DTB into the VM's RAM and
+ * point the vCPU at it (linux_boot.c). */
+void linux_boot_load(struct vm *vm, const struct vm_config *cfg);
+
 /* Guest memory seen from the host: NULL unless [gpa, gpa+len) is RAM. */
 void *vm_guest_ptr(struct vm *vm, u64 gpa, u64 len);
+
+/* The physical CPUs a run needs: the most vCPUs of any VM. */
+unsigned vm_max_vcpus(void);
 
 /* Stop a VM for good; the others go on. */
 void vm_stop(struct vm *vm, const char *why);

@@ -2,12 +2,14 @@
 is built once per session. A target needing hardware this machine lacks
 (KVM with nested VT-x or AMD-V) is skipped with the reason. A target whose
 tools are missing is skipped too, except under CI (CI=true), where setup
-installs everything, so there it fails. A build error always fails."""
+installs everything, so there it fails. A build error always fails.
+Interactive scenarios (the Linux shell) have their own test, test_linux.py;
+its files are prepared here under CI, and skipped with the reason elsewhere."""
 import os
 
 import pytest
 
-from harness import HarnessError, TargetUnavailable, lab
+from harness import HarnessError, TargetUnavailable, lab, linux
 from harness.scenario import load_scenarios
 from harness.target import load_target, target_names
 
@@ -25,8 +27,9 @@ def selected_cases(config):
     for name in targets:
         for scenario, spec in load_scenarios(load_target(name).arch, name).items():
             # A scenario that says it does not apply to a target (`skip`, shown
-            # with its reason by `lab list`) is not a test of that target.
-            if guest in (None, scenario) and not spec.skip:
+            # with its reason by `lab list`) is not a test of that target; an
+            # interactive one (Linux) has its own test, tests/test_linux.py.
+            if guest in (None, scenario) and not spec.skip and not spec.interactive:
                 cases.append((name, scenario))
     return cases
 
@@ -66,3 +69,17 @@ def built_target(target_name):
         outcome, message = problem
         (pytest.skip if outcome == "skip" else pytest.fail)(message)
     return target_name
+
+
+@pytest.fixture(scope="session")
+def linux_prepared():
+    """build/linux/ holds the kernel and initramfs: under CI, prepared now."""
+    problem = _prepare("arm64") if "arm64" not in _state else _state["arm64"]
+    _state["arm64"] = problem
+    if problem:
+        (pytest.skip if problem[0] == "skip" else pytest.fail)(problem[1])
+    if linux.missing() and os.environ.get("CI"):
+        linux.prepare()
+    problem = linux.missing()
+    if problem:
+        pytest.skip(problem)

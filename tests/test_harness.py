@@ -150,6 +150,32 @@ def test_console_timeout_kills_the_emulator(tmp_path):
         os.kill(pid, 0)
 
 
+def test_console_reports_a_guest_that_stops_printing(tmp_path):
+    start = time.monotonic()
+    with pytest.raises(console.ConsoleFailure,
+                       match=r"stopped printing: no console line for 1 s") as e:
+        console.run(fake_emulator("echo '[a] one'; exec sleep 60"),
+                    scenario(timeout=30, silence=1), tmp_path / "run.log")
+    assert "[a] one" in str(e.value)
+    assert time.monotonic() - start < 10
+
+
+def test_console_gives_an_interactive_scenario_its_session(tmp_path):
+    def session(child):
+        child.sendline("hello")
+        child.expect_exact("got hello")
+        return "typed"
+    result = console.run(fake_emulator("echo '[a] one'; echo '[a] two'; read x; echo got $x"),
+                         scenario(interactive=True), tmp_path / "run.log", session=session)
+    assert result.session == "typed"
+
+
+def test_console_vm_owns_the_unprefixed_lines():
+    m = console.Matcher(scenario(console_vm="a", expect={"a": ["re:^\\[ *0\\.0+\\] one"]}))
+    assert m.feed("[    0.000000] one") is None
+    assert m.done()
+
+
 def test_console_forbidden_line_fails_at_once(tmp_path):
     with pytest.raises(console.ConsoleFailure, match="forbidden line 'FAIL:'"):
         console.run(fake_emulator("echo '[a] one'; echo '[a] FAIL: x'; echo '[a] two'"),

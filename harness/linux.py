@@ -1,0 +1,295 @@
+"""The Linux guest: its files, fetched by Debian package name and never
+committed (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
+and an initramfs built here from busybox-static with a newc cpio writer);
+its device tree, derived from QEMU's at build time; and typing commands
+into its shell.
+
+Layout under build/linux/:
+  debs/              the downloaded .deb files
+  root/kernel/       the kernel package, extracted
+  root/busybox/      the busybox-static package, extracted
+  Image              the kernel, copied out of root/kernel/boot/
+  initramfs.cpio     busybox, /init and the applet links
+"""
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+from . import BUILD, HarnessError, fdt
+
+LINUX_DIR = BUILD / "linux"
+IMAGE = LINUX_DIR / "Image"
+INITRAMFS = LINUX_DIR / "initramfs.cpio"
+DEB_ARCH = "arm64"
+KERNEL_META = f"linux-image-{DEB_ARCH}:{DEB_ARCH}"     # depends on the versioned package
+BUSYBOX = f"busybox-static:{DEB_ARCH}"
+GUEST = "linux"                 # the guest program name that means "this kernel"
+INIT_MARKER = "initramfs: /init running, starting a shell"
+
+# /init: the first process. The marker tells the harness the kernel got this far.
+INIT_SCRIPT = f"""#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "{INIT_MARKER}"
+exec setsid cttyhack /bin/sh
+"""
+INIT_DIRS = ["bin", "dev", "proc", "sys", "tmp", "root"]
+
+
+class NotPrepared(HarnessError):
+    """The Linux guest's files are not there: tests skip with this reason."""
+
+
+def missing() -> str | None:
+    """None when the kernel and initramfs are there, else what is missing."""
+    missing = [p.name for p in (IMAGE, INITRAMFS) if not p.exists()]
+    return (f"the Linux guest is not prepared ({', '.join(missing)} missing under "
+            f"build/linux/): run `invoke prepare-linux` as root") if missing else None
+
+
+def _run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C")
+    try:
+        r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    except FileNotFoundError:
+        raise HarnessError(f"{what}: {cmd[0]} not found (this task needs Debian's apt and dpkg)")
+    if r.returncode != 0:
+        last = (r.stderr.strip() or r.stdout.strip()).splitlines()[-1:] or ["no output"]
+        offline = re.search(r"Could not resolve|Temporary failure|Failed to fetch|"
+                            r"Unable to connect", r.stderr)
+        hint = " (offline? the Debian mirror could not be reached)" if offline else ""
+        raise HarnessError(f"{what} failed{hint}: {last[0]}")
+    return r.stdout
+
+
+def _ensure_foreign_arch() -> None:
+    arches = _run(["dpkg", "--print-foreign-architectures"], "listing dpkg architectures")
+    if DEB_ARCH not in arches.split():
+        _run(["dpkg", "--add-architecture", DEB_ARCH], f"dpkg --add-architecture {DEB_ARCH}")
+    if not _run(["apt-cache", "policy", KERNEL_META], "apt-cache policy").strip():
+        _run(["apt-get", "update", "-qq"], "apt-get update")
+
+
+def kernel_package() -> str:
+    """The versioned kernel package the meta-package points at, e.g.
+    linux-image-6.1.0-NN-arm64:arm64."""
+    out = _run(["apt-cache", "depends", KERNEL_META], f"apt-cache depends {KERNEL_META}")
+    m = re.search(r"Depends: (linux-image-[0-9][^\s:]*-" + DEB_ARCH + ")", out)
+    if not m:
+        raise HarnessError(f"apt-cache depends {KERNEL_META} names no kernel package")
+    return f"{m[1]}:{DEB_ARCH}"
+
+
+def _download(packages: list[str], dest: Path) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("*.deb"):
+        old.unlink()
+    _run(["apt-get", "download", *packages], "apt-get download " + " ".join(packages), cwd=dest)
+    debs = sorted(dest.glob("*.deb"))
+    if len(debs) != len(packages):
+        raise HarnessError(f"apt-get download left {len(debs)} .deb file(s), expected "
+                           f"{len(packages)}")
+    return debs
+
+
+def _extract(deb: Path, into: Path) -> None:
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    _run(["dpkg-deb", "-x", str(deb), str(into)], f"dpkg-deb -x {deb.name}")
+
+
+# -- the newc cpio format (the kernel's initramfs format) --------------------
+CPIO_MAGIC = "070701"
+CPIO_TRAILER = "TRAILER!!!"
+CPIO_ALIGN = 4
+APPLET_TABLE_START = b"[\0[[\0"
+APPLET_NAME = re.compile(rb"[\[a-z0-9_.-]{1,32}")
+
+
+def _pad(n: int) -> bytes:
+    return b"\0" * (-n % CPIO_ALIGN)
+
+
+def cpio_entry(name: str, mode: int, data: bytes = b"", ino: int = 0) -> bytes:
+    """One newc record: a 110-byte ASCII header, the name, then the data,
+    each padded to 4 bytes."""
+    fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0]
+    header = (CPIO_MAGIC + "".join(f"{f:08x}" for f in fields)).encode()
+    out = header + name.encode() + b"\0"
+    out += _pad(len(out))
+    return out + data + _pad(len(data))
+
+
+def cpio_archive(entries: list[tuple[str, int, bytes]]) -> bytes:
+    out = b"".join(cpio_entry(name, mode, data, ino)
+                   for ino, (name, mode, data) in enumerate(entries, start=1))
+    return out + cpio_entry(CPIO_TRAILER, 0)
+
+
+def busybox_applets(busybox_root: Path) -> list[str]:
+    """The applet names busybox-static was built with. It cannot run here
+    (it is arm64), so read its applet name table: NUL-separated, sorted,
+    starting with "[" and "[["."""
+    binary = (busybox_root / "bin" / "busybox").read_bytes()
+    start = binary.find(APPLET_TABLE_START)
+    if start < 0:
+        raise HarnessError("no applet name table found in busybox-static's binary")
+    names = []
+    for raw in binary[start:].split(b"\0"):
+        if not APPLET_NAME.fullmatch(raw):
+            break
+        names.append(raw.decode())
+    if "sh" not in names or "poweroff" not in names:
+        raise HarnessError(f"busybox-static's applet table ({len(names)} names) lacks sh or poweroff")
+    return names
+
+
+def build_initramfs(busybox_root: Path, out: Path) -> int:
+    """Directories, busybox, /init, and one bin/APPLET -> busybox link each."""
+    dirmode, filemode, linkmode = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
+    entries = [(d, dirmode, b"") for d in INIT_DIRS]
+    entries.append(("bin/busybox", filemode, (busybox_root / "bin" / "busybox").read_bytes()))
+    entries.append(("init", filemode, INIT_SCRIPT.encode()))
+    applets = busybox_applets(busybox_root)
+    entries += [(f"bin/{name}", linkmode, b"busybox") for name in applets if name != "busybox"]
+    out.write_bytes(cpio_archive(entries))
+    return len(applets)
+
+
+def prepare(echo=print) -> None:
+    if os.geteuid() != 0:
+        raise HarnessError("prepare-linux needs root (dpkg --add-architecture, apt-get update): "
+                           "run it with sudo")
+    _ensure_foreign_arch()
+    kernel = kernel_package()
+    echo(f"downloading {kernel} and {BUSYBOX}")
+    debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
+    for deb in debs:
+        _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
+    vmlinuz = sorted((LINUX_DIR / "root" / "kernel" / "boot").glob("vmlinuz-*"))
+    if not vmlinuz:
+        raise HarnessError(f"{kernel} holds no boot/vmlinuz-*")
+    shutil.copyfile(vmlinuz[0], IMAGE)
+    count = build_initramfs(LINUX_DIR / "root" / "busybox", INITRAMFS)
+    echo(f"kernel {IMAGE.relative_to(BUILD.parent)} ({IMAGE.stat().st_size >> 20} MiB), "
+         f"initramfs {INITRAMFS.relative_to(BUILD.parent)} ({count} busybox applets)")
+
+
+# -- the guest's device tree ---------------------------------------------------
+# What the guest keeps of the board's device tree: everything else (PCIe,
+# virtio-mmio, fw-cfg, flash, RTC, GPIO, the PMU the hypervisor hides, the
+# GIC's ITS) is dropped, so Linux never touches a device it has no mapping for.
+GUEST_NODES = ("psci", "memory@", "pl011@", "intc@", "cpus", "timer", "apb-pclk", "chosen")
+DROPPED_GIC_CHILDREN = ("its@",)
+DROPPED_CHOSEN = ("kaslr-seed", "rng-seed")       # one boot like the next
+DEFAULT_BOOTARGS = "console=ttyAMA0 earlycon panic=-1"
+DTB_DUMP_NAME = "qemu-{machine}-smp{cpus}.dtb"
+
+
+def dump_board_dtb(target, out: Path, cpus: int = 1) -> bytes:
+    """QEMU's own device tree for the target's machine, as `dumpdtb` writes it."""
+    e = target.emulator_for(cpus)
+    opts = "".join(f",{k}={v}" for k, v in e["machine_options"].items())
+    argv = [e["binary"], "-machine", f"{e['machine']}{opts},dumpdtb={out}", "-cpu", e["cpu"],
+            "-m", str(e["memory"]), "-smp", str(e["smp"]), "-display", "none"]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    if r.returncode != 0 or not out.exists():
+        raise HarnessError(f"dumping QEMU's device tree failed: {r.stderr.strip()[-300:]}")
+    return out.read_bytes()
+
+
+def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int] | None,
+              bootargs: str = DEFAULT_BOOTARGS) -> bytes:
+    """The board's tree, cut down to the guest: its RAM only, the devices it
+    may use, PSCI by SMC (trapped by HCR_EL2.TSC), and /chosen with the
+    command line and the initrd's guest-physical [start, end)."""
+    root = fdt.parse(board)
+    root.children = [n for n in root.children if n.name.startswith(GUEST_NODES)]
+    for node in root.children:
+        if node.name.startswith("memory@"):
+            node.name = f"memory@{ram_base:x}"
+            node.props["reg"] = fdt.u64_cells(ram_base, ram_size)
+        elif node.name.startswith("intc@"):
+            node.children = [c for c in node.children if not c.name.startswith(DROPPED_GIC_CHILDREN)]
+        elif node.name == "psci":
+            node.props["method"] = fdt.string("smc")
+    chosen = root.add_child("chosen")
+    for prop in DROPPED_CHOSEN:
+        chosen.props.pop(prop, None)
+    chosen.props["bootargs"] = fdt.string(bootargs)
+    if initrd:
+        chosen.props["linux,initrd-start"] = fdt.u64_cells(initrd[0])
+        chosen.props["linux,initrd-end"] = fdt.u64_cells(initrd[1])
+    return fdt.serialize(root)
+
+
+def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
+    """(kernel, initrd) of a Linux scenario: its own, else the prepared ones.
+    A kernel given without an initrd and with none prepared gets an empty
+    one (no linux,initrd-* in /chosen)."""
+    kernel = Path(scenario.kernel).resolve() if scenario.kernel else IMAGE
+    if scenario.initrd:
+        initrd = Path(scenario.initrd).resolve()
+    elif INITRAMFS.exists() or not scenario.kernel:
+        initrd = INITRAMFS
+    else:
+        initrd = work_dir / "empty.cpio"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        initrd.write_bytes(b"")
+    for path in (kernel, initrd):
+        if not path.exists():
+            raise HarnessError(f"{path}: no such file")
+    return kernel, initrd
+
+
+def kernel_scenario(kernel: str, initrd: str | None, append: str | None, cpus: int):
+    """A scenario made on the spot for `boot --kernel`: any arm64 Image. Only
+    the hypervisor's loading line is expected (a `quiet` kernel prints
+    nothing); then, from a terminal, the console is yours, else the shell
+    session of run_commands() runs."""
+    from .scenario import Scenario
+    if cpus < 1:
+        raise HarnessError(f"--smp {cpus}: at least 1")
+    return Scenario(name="kernel", description=f"the kernel {kernel}",
+                    vms={"linux": GUEST}, vcpus={"linux": cpus}, ram_mib={"linux": 256},
+                    console_vm="linux", interactive=True,
+                    expect={"hv": ["vm 'linux': Linux Image at gpa"]},
+                    forbid=["PANIC", "stopped: unhandled", "Kernel panic"], timeout=300, silence=60,
+                    kernel=kernel, initrd=initrd, append=append, arches=["arm64"])
+
+
+# -- talking to the guest's shell ------------------------------------------------
+PROMPT = "/ # "
+SHELL_TIMEOUT = 60               # seconds for one command's answer under TCG
+POWER_OFF = "poweroff -f"        # busybox: reboot(2) at once, which ends in PSCI SYSTEM_OFF
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_commands(child, commands: list[str], power_off: str = POWER_OFF) -> list[tuple[str, str]]:
+    """Type each command at the shell prompt and collect what it printed,
+    then power the guest off. `child` is the emulator under pexpect."""
+    child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
+    answers = []
+    for command in commands:
+        child.sendline(command)
+        child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
+        text = ANSI_ESCAPE.sub("", child.before).replace("\r", "")
+        lines = text.split("\n")
+        if lines and lines[0].strip().endswith(command):
+            lines = lines[1:]                   # the shell's echo of the command
+        answers.append((command, "\n".join(lines).strip()))
+    child.sendline(power_off)
+    return answers
+
+
+def timer_interrupts(proc_interrupts: str) -> int:
+    """The arch_timer line's count on CPU 0 in /proc/interrupts."""
+    for line in proc_interrupts.splitlines():
+        if "arch_timer" in line:
+            return int(line.split()[1])
+    raise ValueError("no arch_timer line in /proc/interrupts:\n" + proc_interrupts)
