@@ -66,8 +66,10 @@ def test(c, target=None, guest=None, pytest_args=""):
 
 
 @task(help={"target": "only this target (default: all, side by side)",
-            "lesson": "'paging': shadow against two-level paging, with a plot"})
-def bench(c, target=None, lesson=None):
+            "lesson": "'paging': shadow against two-level paging, with a plot",
+            "guest": "'linux' (with --target arm64): Linux's boot under the hypervisor "
+                     "over booted directly"})
+def bench(c, target=None, lesson=None, guest=None):
     """Measure exit costs in instructions (QEMU -icount) and the clean build
     time; write build/bench/TARGET.json. With --lesson paging: the paging
     guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
@@ -75,6 +77,15 @@ def bench(c, target=None, lesson=None):
     from harness import TargetUnavailable
     from harness import bench as b
     from harness.target import target_names
+    if guest is not None:
+        if guest != "linux" or target not in (None, "arm64"):
+            raise Exit("error: --guest linux, on --target arm64, is the one guest benchmark",
+                       code=1)
+        report = _run(b.run_linux, "arm64")
+        for name, m in report["metrics"].items():
+            print(f"{name:<22}{str(m['value']):>40}  {m['unit']}")
+        print("added to build/bench/arm64.json")
+        return
     if lesson is not None:
         if lesson != "paging":
             raise Exit(f"error: unknown lesson '{lesson}': the one there is is 'paging'", code=1)

@@ -6,6 +6,7 @@ nanosecond, so ticks convert to instructions as ticks * 1e9 / frequency;
 under Bochs the TSC advances once per instruction. Either way the numbers
 are the same on any host however loaded. Only `build_clean` is wall-clock
 time, and it is reported as such."""
+import dataclasses
 import json
 import re
 import shutil
@@ -163,3 +164,64 @@ def paging_table(runs: list[dict]) -> str:
         rows.append(f"{r['target']:<8}{r['mode']:<8}{total:>16}{total / 400:>12.0f}"
                     f"{r['guest_page_faults']:>11}  {exits}")
     return "\n".join(rows) + f"\n(costs in {runs[0]['unit']})"
+
+
+# -- Linux: booted under the hypervisor against booted directly ---------------
+
+RUN_INIT = re.compile(r"\[\s*(\d+\.\d+)\] Run /init as init process")
+LINUX_BOOT_TIMEOUT = 300
+
+
+def _run_init_seconds(lines: list[str], where: str) -> float:
+    for line in lines:
+        m = RUN_INIT.search(line)
+        if m:
+            return float(m[1])
+    raise HarnessError(f"{where}: the kernel never printed 'Run /init as init process'")
+
+
+def linux_boot_direct(target) -> float:
+    """The same kernel and initramfs, started by the same QEMU without the
+    hypervisor (at EL1: virtualization off), until it runs /init."""
+    import pexpect
+    from .linux import DEFAULT_BOOTARGS, IMAGE, INITRAMFS
+    bare = dataclasses.replace(target, emulator=dict(target.emulator, machine_options={
+        k: v for k, v in target.emulator["machine_options"].items() if k != "virtualization"}))
+    argv = bare.command(IMAGE, icount=True) + ["-initrd", str(INITRAMFS),
+                                                "-append", DEFAULT_BOOTARGS]
+    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace")
+    try:
+        child.expect(RUN_INIT, timeout=LINUX_BOOT_TIMEOUT)
+        return float(child.match[1])
+    except pexpect.ExceptionPexpect:
+        raise HarnessError("direct Linux boot: no 'Run /init' line within "
+                           f"{LINUX_BOOT_TIMEOUT} s") from None
+    finally:
+        child.terminate(force=True)
+
+
+def run_linux(name: str) -> dict:
+    """Boot time to /init under the hypervisor over booted directly, both
+    under -icount shift=0 (the kernel's timestamps count instructions), and
+    the exits the hypervisor took meanwhile. Adds to build/bench/NAME.json."""
+    from . import linux
+    target = load_target(name)
+    if linux.missing():
+        raise linux.NotPrepared(linux.missing())
+    result = boot(name, linux.GUEST, echo=False, icount=True, quiet_build=True,
+                  session=lambda child: linux.run_commands(child, []))
+    under_hv = _run_init_seconds(result.lines, "Linux under the hypervisor")
+    direct = linux_boot_direct(target)
+    exits = console.exit_statistics(result.lines).get(linux.GUEST, {})
+    metrics = {
+        "linux_boot_ratio": {"value": round(under_hv / direct, 3), "unit": "ratio"},
+        "linux_boot_hv": {"value": round(under_hv * NS_PER_SECOND), "unit": "instructions"},
+        "linux_boot_direct": {"value": round(direct * NS_PER_SECOND), "unit": "instructions"},
+        "linux_boot_exits": {"value": {k: v for k, v in exits.items() if v}, "unit": "exits"},
+    }
+    path = BENCH_DIR / f"{name}.json"
+    report = json.loads(path.read_text()) if path.exists() else {"target": name, "metrics": {}}
+    report["metrics"].update(metrics)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    return {"target": name, "metrics": metrics}
