@@ -93,7 +93,7 @@ struct arch_vcpu {
 	void *control;		/* this vCPU's VMCS or VMCB (4 KiB, host memory) */
 	bool launched;		/* VMX: VMLAUNCH done, VMRESUME from now on */
 	struct shadow_mmu shadow;	/* shadow paging only (shadow.c) */
-	u64 guest_cr2;		/* shadow paging: CR2 is not switched by hardware */
+	u64 guest_cr2;		/* VT-x does not switch CR2 between vCPUs: we do */
 };
 
 struct arch_vm {

@@ -98,48 +98,125 @@ static unsigned operand_length(const u8 *p)
 	return len;
 }
 
+/* A MOV between a register and memory, taken apart. */
+struct mov_insn {
+	u8 bytes[MAX_INSN_LEN];
+	unsigned modrm;		/* index of the ModRM byte in bytes[] */
+	unsigned len, rex, size;
+	bool write;
+	unsigned reg;
+};
+
+static bool decode_mov(struct vcpu *vcpu, const struct x86_guest_state *s, struct mov_insn *m)
+{
+	unsigned i = 0, fetched;
+
+	memset(m, 0, sizeof(*m));
+	fetched = fetch(vcpu, s, m->bytes);
+	m->size = 4;
+	if (m->bytes[i] == PREFIX_OPSIZE)
+		m->size = 2, i++;
+	if (m->bytes[i] >= REX_MIN && m->bytes[i] <= REX_MAX)
+		m->rex = m->bytes[i++];
+	if (m->rex & REX_W)
+		m->size = 8;
+
+	u8 op = m->bytes[i++], modrm = m->bytes[i];
+	if (op != OP_MOV_RM8_R8 && op != OP_MOV_RM_R && op != OP_MOV_R8_RM8 && op != OP_MOV_R_RM)
+		return false;
+	if (MODRM_MOD(modrm) == MOD_REGISTER)
+		return false;
+	if (op == OP_MOV_RM8_R8 || op == OP_MOV_R8_RM8) {
+		if (!m->rex && MODRM_REG(modrm) >= 4)
+			return false;	/* AH, CH, DH, BH: not worth a special case */
+		m->size = 1;
+	}
+	m->modrm = i;
+	m->len = i + operand_length(&m->bytes[i]);
+	m->write = op == OP_MOV_RM8_R8 || op == OP_MOV_RM_R;
+	m->reg = MODRM_REG(modrm) | (m->rex & REX_R ? 8 : 0);
+	return m->len <= fetched;
+}
+
 /* Fill in size, direction, register, value and length of an MMIO exit;
  * leaves e->size 0 when the instruction is not one it knows. */
 void x86_decode_mmio(struct vcpu *vcpu, struct exit *e)
 {
 	struct x86_guest_state s;
-	u8 insn[MAX_INSN_LEN] = { 0 };
-	unsigned i = 0, size = 4, rex = 0;
+	struct mov_insn m;
 
 	e->size = 0;
 	backend->read_state(vcpu, &s);
-	unsigned fetched = fetch(vcpu, &s, insn);
-	if (insn[i] == PREFIX_OPSIZE)
-		size = 2, i++;
-	if (insn[i] >= REX_MIN && insn[i] <= REX_MAX)
-		rex = insn[i++];
-	if (rex & REX_W)
-		size = 8;
+	if (!decode_mov(vcpu, &s, &m))
+		return;
+	e->size = m.size;
+	e->insn_len = m.len;
+	e->write = m.write;
+	e->reg = m.reg;
+	e->value = x86_read_gpr(vcpu, e->reg) & (m.size == 8 ? ~0ULL : BIT(8 * m.size) - 1);
+}
 
-	u8 op = insn[i++], modrm = insn[i];
-	if (op != OP_MOV_RM8_R8 && op != OP_MOV_RM_R && op != OP_MOV_R8_RM8 && op != OP_MOV_R_RM)
-		return;
-	if (MODRM_MOD(modrm) == MOD_REGISTER)
-		return;
-	if (op == OP_MOV_RM8_R8 || op == OP_MOV_R8_RM8) {
-		if (!rex && MODRM_REG(modrm) >= 4)
-			return;		/* AH, CH, DH, BH: not worth a special case */
-		size = 1;
+#define REX_X		BIT(1)
+#define REX_B		BIT(0)
+#define SIB_SCALE(b)	((b) >> 6)
+#define SIB_INDEX(b)	(((b) >> 3) & 7)
+#define NO_INDEX	4	/* SIB index 100 without REX.X: none */
+
+static u64 reg_value(struct vcpu *vcpu, const struct x86_guest_state *s, unsigned n)
+{
+	return n == REG_NUM_RSP ? s->rsp : x86_read_gpr(vcpu, n);
+}
+
+static s64 displacement(const u8 *p, unsigned bytes)
+{
+	if (bytes == 1)
+		return (s8)p[0];
+	return (s32)(p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24);
+}
+
+/* The linear address a MOV's memory operand names: base + index * scale +
+ * displacement, or RIP-relative (segment bases are 0 in 64-bit mode). For
+ * AMD-V without decode assists, whose nested page fault on a guest page
+ * walk reports no linear address. */
+bool x86_decode_linear_address(struct vcpu *vcpu, u64 *linear)
+{
+	struct x86_guest_state s;
+	struct mov_insn m;
+
+	backend->read_state(vcpu, &s);
+	if (!decode_mov(vcpu, &s, &m))
+		return false;
+	const u8 *p = &m.bytes[m.modrm];
+	unsigned mod = MODRM_MOD(p[0]), rm = MODRM_RM(p[0]);
+	unsigned disp_at = 1, disp_bytes = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+	u64 address = 0;
+
+	if (rm == RM_SIB) {
+		u8 sib = p[1];
+		unsigned index = SIB_INDEX(sib) | (m.rex & REX_X ? 8 : 0);
+		unsigned base = SIB_BASE(sib) | (m.rex & REX_B ? 8 : 0);
+		disp_at = 2;
+		if (index != NO_INDEX)
+			address += reg_value(vcpu, &s, index) << SIB_SCALE(sib);
+		if (mod == 0 && SIB_BASE(sib) == RM_DISP32)
+			disp_bytes = 4;		/* no base, a 32-bit displacement */
+		else
+			address += reg_value(vcpu, &s, base);
+	} else if (mod == 0 && rm == RM_DISP32) {
+		address = s.rip + m.len;	/* RIP-relative */
+		disp_bytes = 4;
+	} else {
+		address = reg_value(vcpu, &s, rm | (m.rex & REX_B ? 8 : 0));
 	}
-	unsigned len = i + operand_length(&insn[i]);
-	if (len > fetched)
-		return;
-	e->size = size;
-	e->insn_len = len;
-	e->write = op == OP_MOV_RM8_R8 || op == OP_MOV_RM_R;
-	e->reg = MODRM_REG(modrm) | (rex & REX_R ? 8 : 0);
-	e->value = x86_read_gpr(vcpu, e->reg) & (size == 8 ? ~0ULL : BIT(8 * size) - 1);
+	if (disp_bytes)
+		address += displacement(&p[disp_at], disp_bytes);
+	*linear = address;
+	return true;
 }
 
 #define OP_TWO_BYTE	0x0f
 #define OP_MOV_FROM_CR	0x20	/* 0F 20 /r: MOV r64, CRn */
 #define OP_MOV_TO_CR	0x22	/* 0F 22 /r: MOV CRn, r64 */
-#define REX_B		BIT(0)
 
 /* The bytes of the instruction at RIP: with only a REX prefix allowed,
  * which is all these instructions need. Returns how many were read. */

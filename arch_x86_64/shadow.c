@@ -119,9 +119,10 @@ struct guest_walk {
 	bool writable, user;
 };
 
-/* Walk the guest's 4-level tables for `gva`. Returns 0; or the #PF error
- * bits P/RSVD of the architectural fault (WALK_NOT_PRESENT when P is 0);
- * or ~0 for a table outside the guest's RAM. */
+/* Walk the guest's 4-level tables for `gva`. Returns 0, or the #PF error
+ * bits P/RSVD of the architectural fault (WALK_NOT_PRESENT when P is 0).
+ * A table outside the guest's RAM is never read: like memory that is not
+ * there on a PC, it reads as all ones, an entry with reserved bits set. */
 static u64 guest_walk(struct vcpu *vcpu, u64 gva, struct guest_walk *w)
 {
 	u64 table = vcpu->arch.shadow.guest_cr3 & PTE_ADDR;
@@ -131,8 +132,8 @@ static u64 guest_walk(struct vcpu *vcpu, u64 gva, struct guest_walk *w)
 	w->writable = w->user = true;
 	for (int level = LEVELS; level >= 1; level--) {
 		u64 *e = vm_guest_ptr(vcpu->vm, table + index_at(gva, level) * 8, 8);
-		if (!e)
-			return ~0ULL;
+		if (!e)		/* no RAM there: it reads as all ones, reserved bits set */
+			return PF_ERR_P | PF_ERR_RSVD;
 		if (!(*e & PTE_P))
 			return WALK_NOT_PRESENT;
 		bool large = level <= 3 && level > 1 && (*e & PTE_PS);
@@ -162,8 +163,6 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	u64 access = error & (PF_ERR_W | PF_ERR_U | PF_ERR_I);
 	u64 fault = guest_walk(vcpu, gva, &w);
 
-	if (fault == ~0ULL)
-		return SHADOW_BAD_TABLE;
 	if (fault) {
 		*guest_error = access | (fault & (PF_ERR_P | PF_ERR_RSVD));
 		return SHADOW_GUEST_FAULT;
@@ -213,7 +212,5 @@ void shadow_exit(struct vcpu *vcpu, u64 gva, u64 error, struct exit *e,
 		e->addr = gpa;
 		x86_decode_mmio(vcpu, e);
 		break;
-	case SHADOW_BAD_TABLE:
-		break;			/* EXIT_UNHANDLED: reported, the VM stops */
 	}
 }

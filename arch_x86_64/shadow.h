@@ -20,7 +20,6 @@ enum shadow_outcome {
 	SHADOW_FILLED,		/* the guest's tables allow it: a shadow entry now does too */
 	SHADOW_GUEST_FAULT,	/* the guest's own tables forbid it: give it the #PF */
 	SHADOW_NOT_RAM,		/* translated to a guest-physical address with no RAM */
-	SHADOW_BAD_TABLE,	/* a guest page table lies outside its RAM */
 };
 
 /* #PF error code bits (SDM Vol. 3A, 4.7) */
@@ -29,6 +28,7 @@ enum shadow_outcome {
 #define PF_ERR_U	BIT(2)	/* from user mode */
 #define PF_ERR_RSVD	BIT(3)	/* a reserved bit set in an entry */
 #define PF_ERR_I	BIT(4)	/* an instruction fetch */
+#define PF_ERR_NO_MEMORY (PF_ERR_P | PF_ERR_RSVD)	/* a page table where no RAM is */
 
 void shadow_init(struct vcpu *vcpu, u64 guest_cr3);
 u64 shadow_root(struct vcpu *vcpu);
@@ -40,7 +40,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 				      u64 *guest_error, u64 *gpa);
 
 struct exit;
-/* The whole #PF exit for a back end: resolved into e->kind (EXIT_PAGING,
- * EXIT_MMIO, or EXIT_UNHANDLED); a guest fault is handed to `inject`. */
+/* The whole #PF exit for a back end: resolved into e->kind (EXIT_PAGING or
+ * EXIT_MMIO); a guest fault is handed to `inject`. */
 void shadow_exit(struct vcpu *vcpu, u64 gva, u64 error, struct exit *e,
 		 void (*inject)(struct vcpu *vcpu, u64 gva, u64 error));

@@ -62,7 +62,8 @@ static void decode_ioio(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit 
 	e->insn_len = vmcb->control.exitinfo2 - vmcb->save.rip;
 }
 
-/* Shadow paging: a page fault the guest must see after all. */
+/* A page fault the guest must see: one its shadow-paged tables call for, or
+ * its page walk reaching a table where no RAM is. */
 static void inject_page_fault(struct vcpu *vcpu, u64 gva, u64 error)
 {
 	struct vmcb *vmcb = vcpu_vmcb(vcpu);
@@ -105,6 +106,26 @@ static void decode_invlpg(struct vcpu *vcpu, const struct vmcb *vmcb, struct exi
 	e->insn_len = len;
 }
 
+/* A nested page fault: a device access, a reach outside the VM's memory,
+ * or the guest's own page walk finding its table where no RAM is; that
+ * last reads as all ones on a PC, so the guest gets its page fault (RSVD).
+ * Without decode assists the faulting linear address comes from decoding
+ * the instruction's memory operand. */
+static void decode_npf(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *e)
+{
+	u64 linear;
+
+	if ((vmcb->control.exitinfo1 & NPF_GUEST_PAGE_TABLES) &&
+	    x86_decode_linear_address(vcpu, &linear)) {
+		inject_page_fault(vcpu, linear, PF_ERR_NO_MEMORY);
+		e->kind = EXIT_PAGING;
+		return;
+	}
+	e->kind = EXIT_MMIO;
+	e->addr = vmcb->control.exitinfo2;
+	x86_decode_mmio(vcpu, e);
+}
+
 static void decode(struct vcpu *vcpu, struct exit *e)
 {
 	struct vmcb *vmcb = vcpu_vmcb(vcpu);
@@ -138,9 +159,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->insn_len = insn_len(vmcb, INSN_LEN_HLT);
 		break;
 	case VMEXIT_NPF:		/* RIP still at the instruction */
-		e->kind = EXIT_MMIO;
-		e->addr = vmcb->control.exitinfo2;
-		x86_decode_mmio(vcpu, e);
+		decode_npf(vcpu, vmcb, e);
 		break;
 	case VMEXIT_EXCP0 + VECTOR_PAGE_FAULT:	/* shadow paging only */
 		shadow_exit(vcpu, vmcb->control.exitinfo2, vmcb->control.exitinfo1, e,
@@ -172,8 +191,7 @@ void svm_run(struct vcpu *vcpu, struct exit *e)
 	}
 	/* VMRUN loads the guest's CR2 from the VMCB; Bochs 2.7 does not, so the
 	 * real register gets the same value first (harmless elsewhere). */
-	if (PAGING_SHADOW)
-		write_cr2(vmcb->save.cr2);
+	write_cr2(vmcb->save.cr2);
 	svm_enter_guest(&vcpu->arch.regs, (u64)vmcb, svm_host_vmcb());
 	vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 	vcpu->arch.regs.rax = vmcb->save.rax;

@@ -51,7 +51,8 @@ static void decode_io(struct vcpu *vcpu, u64 qual, struct exit *e)
 	e->value = vcpu->arch.regs.rax & (BIT(8 * e->size) - 1);
 }
 
-/* Shadow paging: a page fault the guest must see after all. */
+/* A page fault the guest must see: one its shadow-paged tables call for, or
+ * its page walk reaching a table where no RAM is. */
 static void inject_page_fault(struct vcpu *vcpu, u64 gva, u64 error)
 {
 	vcpu->arch.guest_cr2 = gva;
@@ -74,6 +75,21 @@ static void decode_cr_access(struct vcpu *vcpu, u64 qual, struct exit *e)
 	else
 		return;
 	e->kind = EXIT_PAGING;
+}
+
+/* An EPT violation: a device access, a reach outside the VM's memory, or
+ * the guest's own page walk finding its table where no RAM is; that last
+ * reads as all ones on a PC, so the guest gets its page fault (RSVD). */
+static void decode_ept_violation(struct vcpu *vcpu, u64 qual, struct exit *e)
+{
+	if ((qual & EPT_QUAL_LINEAR_VALID) && !(qual & EPT_QUAL_TRANSLATED)) {
+		inject_page_fault(vcpu, vmread(VMCS_GUEST_LINEAR_ADDRESS), PF_ERR_NO_MEMORY);
+		e->kind = EXIT_PAGING;
+		return;
+	}
+	e->kind = EXIT_MMIO;
+	e->addr = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+	x86_decode_mmio(vcpu, e);
 }
 
 static void decode(struct vcpu *vcpu, struct exit *e)
@@ -113,9 +129,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->insn_len = insn_len;
 		break;
 	case EXIT_REASON_EPT_VIOLATION:	/* RIP still at the instruction */
-		e->kind = EXIT_MMIO;
-		e->addr = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
-		x86_decode_mmio(vcpu, e);
+		decode_ept_violation(vcpu, vmread(VMCS_EXIT_QUALIFICATION), e);
 		break;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		e->kind = EXIT_TIMER;
@@ -141,12 +155,10 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 
 void vmx_run(struct vcpu *vcpu, struct exit *e)
 {
-	if (PAGING_SHADOW)	/* VMX does not switch CR2: it is the guest's */
-		write_cr2(vcpu->arch.guest_cr2);
+	write_cr2(vcpu->arch.guest_cr2);	/* VMX does not switch CR2: it is the guest's */
 	int r = vmx_enter_guest(&vcpu->arch.regs, vcpu->arch.launched);
 
-	if (PAGING_SHADOW)
-		vcpu->arch.guest_cr2 = read_cr2();
+	vcpu->arch.guest_cr2 = read_cr2();
 	e->kind = EXIT_UNHANDLED;
 	e->insn_len = 0;
 	if (r != VMX_SUCCEED) {
