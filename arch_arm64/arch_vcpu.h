@@ -1,15 +1,20 @@
 /* The arm64 part of a vCPU and a VM: the registers saved on every exit,
  * the EL1 system registers swapped on a world switch, and stage-2 state. */
 #pragma once
+
+/* Where vectors.S finds ELR_EL2 and SPSR_EL2 in struct arm64_regs. */
+#define REGS_ELR_OFFSET	(31 * 8)
+
+#ifndef __ASSEMBLER__
 #include "types.h"
 
-/* Saved by vectors.S on every exit; the offsets are used from assembly. */
+/* Saved by vectors.S on every exit. */
 struct arm64_regs {
 	u64 x[31];
 	u64 elr_el2;	/* guest PC */
 	u64 spsr_el2;	/* guest PSTATE */
 };
-#define REGS_ELR_OFFSET	(31 * 8)
+_Static_assert(__builtin_offsetof(struct arm64_regs, elr_el2) == REGS_ELR_OFFSET, "vectors.S");
 
 /* EL1 state that belongs to the guest and must follow it on a switch. */
 #define EL1_SYSREGS(X) \
@@ -46,3 +51,4 @@ struct arch_vm {
 	u64 *stage2_root;	/* level-1 table of the stage-2 translation */
 	u64 vttbr_el2;		/* table address and VMID */
 };
+#endif

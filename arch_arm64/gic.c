@@ -90,29 +90,30 @@ void gic_end_of_interrupt(u32 intid)
 	write_sysreg(ICC_DIR_EL1, intid);
 }
 
+/* ICH_LR<n>_EL2 is S3_4_C12_C<12 + n/8>_<n%8>: MSR and MRS need the
+ * register in the instruction, so each accessor has a case per register. */
+#define ICH_LRS(X) \
+	X(0, 12, 0) X(1, 12, 1) X(2, 12, 2) X(3, 12, 3) X(4, 12, 4) X(5, 12, 5) \
+	X(6, 12, 6) X(7, 12, 7) X(8, 13, 0) X(9, 13, 1) X(10, 13, 2) X(11, 13, 3) \
+	X(12, 13, 4) X(13, 13, 5) X(14, 13, 6) X(15, 13, 7)
+
 static u64 read_list_register(unsigned n)
 {
-#define LR(i, crm, op2) case i: return read_sysreg(S3_4_C12_C##crm##_##op2);
+#define READ_LR(i, crm, op2) case i: return read_sysreg(S3_4_C12_C##crm##_##op2);
 	switch (n) {
-	LR(0, 12, 0) LR(1, 12, 1) LR(2, 12, 2) LR(3, 12, 3)	/* ICH_LR0_EL2 .. */
-	LR(4, 12, 4) LR(5, 12, 5) LR(6, 12, 6) LR(7, 12, 7)
-	LR(8, 13, 0) LR(9, 13, 1) LR(10, 13, 2) LR(11, 13, 3)
-	LR(12, 13, 4) LR(13, 13, 5) LR(14, 13, 6) LR(15, 13, 7)	/* .. ICH_LR15_EL2 */
+	ICH_LRS(READ_LR)
 	}
-#undef LR
+#undef READ_LR
 	return 0;
 }
 
 static void write_list_register(unsigned n, u64 value)
 {
-#define LR(i, crm, op2) case i: write_sysreg(S3_4_C12_C##crm##_##op2, value); break;
+#define WRITE_LR(i, crm, op2) case i: write_sysreg(S3_4_C12_C##crm##_##op2, value); break;
 	switch (n) {
-	LR(0, 12, 0) LR(1, 12, 1) LR(2, 12, 2) LR(3, 12, 3)	/* ICH_LR0_EL2 .. */
-	LR(4, 12, 4) LR(5, 12, 5) LR(6, 12, 6) LR(7, 12, 7)
-	LR(8, 13, 0) LR(9, 13, 1) LR(10, 13, 2) LR(11, 13, 3)
-	LR(12, 13, 4) LR(13, 13, 5) LR(14, 13, 6) LR(15, 13, 7)	/* .. ICH_LR15_EL2 */
+	ICH_LRS(WRITE_LR)
 	}
-#undef LR
+#undef WRITE_LR
 }
 
 /* Put `lr` into a list register. Two list registers must never hold the

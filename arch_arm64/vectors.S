@@ -5,9 +5,10 @@
  * SPSR_EL2 into the current vCPU (TPIDR_EL2 points at it) and calls
  * arm64_handle_exit() in trap.c, which returns the vCPU to run next;
  * guest_enter restores that vCPU's registers and ERETs into it. */
+#include "arch_vcpu.h"
 #include "exit_kinds.h"
 
-#define REGS_ELR	(31 * 8)	/* offsetof(struct arm64_regs, elr_el2) */
+#define REGS_ELR	REGS_ELR_OFFSET	/* checked against the struct in arch_vcpu.h */
 
 	/* One 128-byte vector entry: stash x0/x1, say which entry, and go. */
 	.macro	entry handler, kind
