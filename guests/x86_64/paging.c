@@ -237,6 +237,8 @@ static void measure_switches(void)
 
 int main(void)
 {
+	u64 start = counter_read();
+
 	enable_write_protect();		/* as every OS does: W=0 then binds the kernel too */
 	install_page_fault_handler();
 	build_spaces();
@@ -249,5 +251,7 @@ int main(void)
 	check_table_outside_ram();
 	measure_switches();
 	write_cr3((u64)pml4[0]);
+	printf("BENCH: paging_total ticks=%lu iterations=1 freq=%lu\n", counter_read() - start,
+	       counter_freq());
 	return summary();
 }
