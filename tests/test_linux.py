@@ -2,8 +2,9 @@
 busybox shell, with 1 and with 2 vCPUs; a test types commands into it (uname -r, nproc, and
 /proc/interrupts twice, whose timer count must rise: the virtual timer's
 interrupt reaches the guest through a list register) and powers it off with
-PSCI SYSTEM_OFF. Skipped when `invoke prepare-linux` has not been run,
-except under CI, where conftest.py prepares the files first."""
+PSCI SYSTEM_OFF. conftest.py prepares the kernel and initramfs first when
+run as root (`invoke prepare-linux`); otherwise the tests are skipped with
+the command to run (under CI they fail)."""
 import re
 
 import pytest
