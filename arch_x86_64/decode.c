@@ -127,14 +127,16 @@ static bool decode_mov(struct vcpu *vcpu, const struct x86_guest_state *s, struc
 	if (MODRM_MOD(modrm) == MOD_REGISTER)
 		return false;
 	if (op == OP_MOV_RM8_R8 || op == OP_MOV_R8_RM8) {
-		if (!m->rex && MODRM_REG(modrm) >= 4)
-			return false;	/* AH, CH, DH, BH: not worth a special case */
+		if (MODRM_REG(modrm) >= 4 && MODRM_REG(modrm) <= 7 && !(m->rex & REX_R))
+			return false;	/* AH..BH, or SPL..DIL: not worth a special case */
 		m->size = 1;
 	}
 	m->modrm = i;
 	m->len = i + operand_length(&m->bytes[i]);
 	m->write = op == OP_MOV_RM8_R8 || op == OP_MOV_RM_R;
 	m->reg = MODRM_REG(modrm) | (m->rex & REX_R ? 8 : 0);
+	if (m->reg == REG_NUM_RSP)
+		return false;	/* the stack pointer lives in the VMCS/VMCB, not regs */
 	return m->len <= fetched;
 }
 

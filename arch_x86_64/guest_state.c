@@ -71,6 +71,8 @@ static void real_mode_state(u64 entry, struct x86_boot_state *s)
 void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s)
 {
 	if (vm->from_reset) {
+		if (PAGING_SHADOW)	/* the scenario file says so too: this is a backstop */
+			panic("vm %s starts in real mode, which shadow paging cannot run", vm->name);
 		real_mode_state(entry, s);
 		return;
 	}

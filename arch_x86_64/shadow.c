@@ -54,6 +54,7 @@ static void *arena_page(struct shadow_mmu *s)
 /* Forget every shadow entry: the next accesses fault and refill them. */
 static void shadow_reset(struct shadow_mmu *s)
 {
+	s->large_pages = false;
 	s->used = 0;
 	s->root = arena_page(s);
 	s->flush_tlb = true;
@@ -98,11 +99,18 @@ static u64 *shadow_leaf(struct shadow_mmu *s, u64 gva)
 	return &table[index_at(gva, 1)];
 }
 
+/* INVLPG drops the shadow entry of one page; but a large guest page is
+ * shadowed by many 4 KiB entries, all of which INVLPG must drop (SDM Vol. 3A,
+ * 4.10.4.1), so while there are any, INVLPG empties the whole shadow. */
 void shadow_invlpg(struct vcpu *vcpu, u64 gva)
 {
 	struct shadow_mmu *s = &vcpu->arch.shadow;
 	u64 *table = s->root;
 
+	if (s->large_pages) {
+		shadow_reset(s);
+		return;
+	}
 	for (int level = LEVELS; level > 1; level--) {
 		u64 e = table[index_at(gva, level)];
 		if (!(e & PTE_P))
@@ -115,6 +123,7 @@ void shadow_invlpg(struct vcpu *vcpu, u64 gva)
 
 struct guest_walk {
 	u64 gpa;
+	bool large;		/* mapped by a 2 MiB or 1 GiB guest page */
 	u64 *leaf;		/* the guest's entry that maps the page */
 	bool writable, user;
 };
@@ -146,6 +155,7 @@ static u64 guest_walk(struct vcpu *vcpu, u64 gva, struct guest_walk *w)
 			u64 size = BIT(12 + 9 * (level - 1));
 			w->gpa = (*e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
 			w->leaf = e;
+			w->large = large;
 			for (int i = 0; i < n; i++)
 				*visited[i] |= PTE_A;	/* as the CPU's walk would */
 			return 0;
@@ -188,6 +198,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	 * a clean page faults again, so that its D bit can be set. */
 	*leaf = (u64)host | PTE_P | (w.user ? PTE_U : 0) |
 		(w.writable && (*w.leaf & PTE_D) ? PTE_W : 0);
+	s->large_pages |= w.large;
 	s->flush_tlb = true;
 	return SHADOW_FILLED;
 }

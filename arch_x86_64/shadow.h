@@ -14,6 +14,7 @@ struct shadow_mmu {
 	u8 *arena;		/* SHADOW_ARENA_PAGES pages for the shadow tables */
 	unsigned used;
 	bool flush_tlb;		/* shadow entries changed: flush before the next entry */
+	bool large_pages;	/* some shadow entries come from 2 MiB/1 GiB guest pages */
 };
 
 enum shadow_outcome {
@@ -29,6 +30,14 @@ enum shadow_outcome {
 #define PF_ERR_RSVD	BIT(3)	/* a reserved bit set in an entry */
 #define PF_ERR_I	BIT(4)	/* an instruction fetch */
 #define PF_ERR_NO_MEMORY (PF_ERR_P | PF_ERR_RSVD)	/* a page table where no RAM is */
+
+/* The paging mode the shadow tables are built for: 4-level paging, with
+ * CR0.WP set so that read-only shadow entries bind ring 0 too (dirty-bit
+ * tracking). A shadow-paged guest that changes these bits is stopped with a
+ * report: the VT-x back end owns them through its CR masks, the AMD-V back
+ * end intercepts the writes. */
+#define SHADOW_PINNED_CR0	(BIT(0) | BIT(16) | BIT(31))	/* PE, WP, PG */
+#define SHADOW_PINNED_CR4	(BIT(4) | BIT(5) | BIT(7))	/* PSE, PAE, PGE */
 
 void shadow_init(struct vcpu *vcpu, u64 guest_cr3);
 u64 shadow_root(struct vcpu *vcpu);

@@ -80,8 +80,8 @@ def build(target: Target, scenarios: list[Scenario] | None = None, echo=True) ->
 
 
 def log_path(target: Target, scenario: Scenario) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return LOG_DIR / f"{stamp}-{target.name}-{scenario.name}.log"
+    stamp = time.strftime("%Y%m%d-%H%M%S")      # and the PID: two runs in one second
+    return LOG_DIR / f"{stamp}-{os.getpid()}-{target.name}-{scenario.name}.log"
 
 
 def hand_over_console(child):

@@ -76,7 +76,10 @@ static void write_control(struct vcpu *vcpu, struct vmcb_control_area *c)
 		/* No NPT: the CPU walks the hypervisor's shadow tables, and
 		 * every CR3 access, INVLPG and #PF comes to the hypervisor. */
 		c->intercept_cr_reads = INTERCEPT_CR3;
-		c->intercept_cr_writes = INTERCEPT_CR3;
+		/* CR4 writes, and CR0 writes that change more than TS/MP, exit
+		 * and stop the VM: shadow paging pins those bits (shadow.h). */
+		c->intercept_cr_writes = INTERCEPT_CR3 | INTERCEPT_CR4;
+		c->intercept_misc1 |= INTERCEPT_CR0_SEL_WRITE;
 		c->intercept_misc1 |= INTERCEPT_INVLPG;
 		c->intercept_exceptions |= BIT(VECTOR_PAGE_FAULT);
 	} else {

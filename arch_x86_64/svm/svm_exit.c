@@ -14,6 +14,8 @@
 static const struct { u64 code; const char *name; } exit_names[] = {
 	{ VMEXIT_CR3_READ, "VMEXIT_CR3_READ" },
 	{ VMEXIT_CR3_WRITE, "VMEXIT_CR3_WRITE" },
+	{ VMEXIT_CR0_WRITE + 4, "VMEXIT_CR4_WRITE (shadow paging pins CR4)" },
+	{ VMEXIT_CR0_SEL_WRITE, "VMEXIT_CR0_SEL_WRITE (shadow paging pins CR0.PE/WP/PG)" },
 	{ VMEXIT_EXCP0 + VECTOR_PAGE_FAULT, "VMEXIT_EXCP14 (page fault)" },
 	{ VMEXIT_INVLPG, "VMEXIT_INVLPG" },
 	{ VMEXIT_INTR, "VMEXIT_INTR" },

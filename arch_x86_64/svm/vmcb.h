@@ -105,6 +105,7 @@
 #define VMEXIT_CR3_WRITE      (VMEXIT_CR0_WRITE + 3)
 #define VMEXIT_EXCP0          0x040  /* + vector for exception intercepts */
 #define VMEXIT_INTR           0x060
+#define VMEXIT_CR0_SEL_WRITE  0x065  /* a CR0 write changing more than TS and MP */
 #define VMEXIT_NMI            0x061
 #define VMEXIT_SMI            0x062
 #define VMEXIT_INIT           0x063
@@ -157,6 +158,7 @@
 #define EVENTINJ_ERROR_SHIFT     32
 #define VECTOR_PAGE_FAULT        14
 #define INTERCEPT_CR3            (1u << 3)    /* in intercept_cr_reads/writes */
+#define INTERCEPT_CR4            (1u << 4)
 
 /* ---- Sizes ---- */
 #define VMCB_SIZE             PAGE_SIZE

@@ -80,9 +80,11 @@ static void write_controls(const struct x86_boot_state *s)
  * (IA32_VMX_CR4_FIXED0), so the host owns it and the guest reads 0. */
 static void write_cr_ownership(const struct x86_boot_state *s)
 {
-	vmwrite(VMCS_CR0_GUEST_HOST_MASK, 0);
+	/* Shadow paging also owns the paging-mode bits: a change exits, and
+	 * stops the VM with a report (shadow.h). */
+	vmwrite(VMCS_CR0_GUEST_HOST_MASK, PAGING_SHADOW ? SHADOW_PINNED_CR0 : 0);
 	vmwrite(VMCS_CR0_READ_SHADOW, s->cr0);
-	vmwrite(VMCS_CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmwrite(VMCS_CR4_GUEST_HOST_MASK, CR4_VMXE | (PAGING_SHADOW ? SHADOW_PINNED_CR4 : 0));
 	vmwrite(VMCS_CR4_READ_SHADOW, s->cr4);
 }
 
