@@ -112,6 +112,8 @@ static bool decode_mov(struct vcpu *vcpu, const struct x86_guest_state *s, struc
 	unsigned i = 0, fetched;
 
 	memset(m, 0, sizeof(*m));
+	if (!(s->efer & EFER_LMA))
+		return false;	/* it decodes 64-bit code only (0x40-0x4f are REX there) */
 	fetched = fetch(vcpu, s, m->bytes);
 	m->size = 4;
 	if (m->bytes[i] == PREFIX_OPSIZE)

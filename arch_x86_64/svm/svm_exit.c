@@ -117,8 +117,9 @@ static void decode_npf(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *
 {
 	u64 linear;
 
-	if ((vmcb->control.exitinfo1 & NPF_GUEST_PAGE_TABLES) &&
-	    x86_decode_linear_address(vcpu, &linear)) {
+	if (vmcb->control.exitinfo1 & NPF_GUEST_PAGE_TABLES) {
+		if (!x86_decode_linear_address(vcpu, &linear))
+			return;		/* EXIT_UNHANDLED: stopped, with the report */
 		inject_page_fault(vcpu, linear, PF_ERR_NO_MEMORY);
 		e->kind = EXIT_PAGING;
 		return;
