@@ -139,11 +139,14 @@ class _Tee:
 
     def __init__(self, log, echo: bool):
         self.log, self.echo = log, echo
+        self.captured = None                # a list while a session reads the console
 
     def write(self, data: str | bytes):
         if isinstance(data, bytes):         # pexpect's interact() logs raw bytes
             data = data.decode("utf-8", "replace")
         self.log.write(data)
+        if self.captured is not None:
+            self.captured.append(data)
         if self.echo:
             sys.stdout.write(data)
             sys.stdout.flush()
@@ -242,6 +245,9 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                     session_done = True
                     if session is None:
                         fail("an interactive scenario, and nobody to type into its console")
+                    tee = child.logfile_read or _Tee(logfile, False)    # a pty console
+                    child.logfile_read = tee
+                    tee.captured = []       # what the session reads, checked below
                     try:
                         session_result = session(child)
                     except (pexpect.TIMEOUT, pexpect.EOF) as e:
@@ -250,6 +256,13 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                              look_inside=isinstance(e, pexpect.TIMEOUT))
                     except SessionFailure as e:
                         fail(f"console session: {e}")
+                    finally:
+                        said, tee.captured = "".join(tee.captured), None
+                    for line in said.replace("\r", "").split("\n"):
+                        lines.append(line)
+                        bad = matcher.feed(line)
+                        if bad:
+                            fail(f"forbidden line {bad!r} appeared during the session: {line!r}")
                 remaining = deadline - time.monotonic()
                 if matcher.done():
                     remaining = min(remaining, EXIT_GRACE)

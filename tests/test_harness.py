@@ -325,3 +325,16 @@ def test_paging_lesson_table_reads_the_runs():
            "total": 123456}
     table = bench.paging_table([run])
     assert "vmx     shadow        123456          4000          10          3  paging 7" in table
+
+
+def test_console_checks_what_an_interactive_session_read(tmp_path):
+    def session(child):
+        child.expect_exact("$ ")
+        child.sendline("crash")
+        child.expect_exact("done")
+
+    script = "echo '[a] one'; echo '[a] two'; printf '$ '; read x; echo 'FAIL: it broke'; echo done"
+    with pytest.raises(console.ConsoleFailure, match="forbidden line 'FAIL:' appeared during the "
+                                                     "session"):
+        console.run(fake_emulator(script), scenario(interactive=True), tmp_path / "run.log",
+                    session=session)
