@@ -3,7 +3,6 @@
 #include "arch.h"
 #include "sysreg.h"
 
-#define USEC_PER_SEC	1000000ULL
 
 void arch_timer_arm(u64 microseconds)
 {

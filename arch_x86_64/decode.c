@@ -6,14 +6,12 @@
  * drivers (and guests/x86_64/lib/mmio.h) use. */
 #include "backend.h"
 #include "exit.h"
+#include "guest_paging.h"
 #include "vm.h"
 #include "x86.h"
 #include "x86_exit.h"
 
 #define MAX_INSN_LEN	15
-#define PTE_PRESENT	BIT(0)
-#define PTE_LARGE	BIT(7)
-#define PTE_ADDR	MASK(51, 12)
 
 #define PREFIX_OPSIZE	0x66	/* operand size 16 */
 #define REX_MIN		0x40	/* 0x40-0x4f: REX.W R X B in bits 3..0 */
@@ -32,26 +30,15 @@
 #define RM_DISP32	5	/* with mod 0: RIP-relative disp32 */
 #define SIB_BASE(b)	((b) & 7)
 
-/* Guest-virtual to guest-physical, through the guest's own 4-level page
- * tables. Every table is read with vm_guest_ptr(): a guest can point its
- * CR3 anywhere, and the hypervisor follows only pointers into its RAM. */
+/* Guest-virtual to guest-physical, through the guest's own tables. */
 static bool guest_translate(struct vm *vm, u64 cr3, u64 gva, u64 *gpa)
 {
-	u64 table = cr3 & PTE_ADDR;
+	struct guest_walk w;
 
-	for (int level = 4; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (level - 1);
-		u64 *entry = vm_guest_ptr(vm, table + ((gva >> shift) & 511) * 8, 8);
-		if (!entry || !(*entry & PTE_PRESENT))
-			return false;
-		if (level == 1 || (level <= 3 && (*entry & PTE_LARGE))) {
-			u64 page = *entry & PTE_ADDR & ~(BIT(shift) - 1);
-			*gpa = page | (gva & (BIT(shift) - 1));
-			return true;
-		}
-		table = *entry & PTE_ADDR;
-	}
-	return false;
+	if (guest_walk(vm, cr3, gva, &w))
+		return false;
+	*gpa = w.gpa;
+	return true;
 }
 
 /* Copy up to MAX_INSN_LEN bytes from the guest's RIP, a page at a time;

@@ -15,11 +15,6 @@
 #define BOOT_GDT	0x4000
 #define BOOT_TSS	0x4100
 
-#define PTE_PRESENT	BIT(0)
-#define PTE_WRITABLE	BIT(1)
-#define PTE_LARGE	BIT(7)	/* a 2 MiB page in a page directory */
-#define LARGE_PAGE	(2 * MiB)
-#define PT_ENTRIES	512
 
 #define SEL_CODE	0x08
 #define SEL_DATA	0x10

@@ -26,7 +26,6 @@
 #define PIT_CH0_LOHI_MODE0	0x30	/* channel 0, low then high byte, mode 0:
 					 * interrupt once on terminal count */
 #define PIT_MAX_COUNT		0xffff
-#define USEC_PER_SEC		1000000ULL
 
 extern void timer_interrupt_entry(void);	/* isr.S */
 void timer_interrupt(void);

@@ -15,32 +15,6 @@
 #include "vm.h"
 #include "x86.h"
 
-#define LEVELS		4
-#define ENTRIES		512
-#define PTE_P		BIT(0)
-#define PTE_W		BIT(1)
-#define PTE_U		BIT(2)
-#define PTE_A		BIT(5)
-#define PTE_D		BIT(6)
-#define PTE_PS		BIT(7)
-#define PTE_ADDR	MASK(51, 12)
-#define CPUID_ADDR_SIZES 0x80000008
-#define WALK_NOT_PRESENT BIT(63)	/* guest_walk(): a fault whose P bit is 0 */
-
-static unsigned index_at(u64 va, int level)
-{
-	return (va >> (12 + 9 * (level - 1))) & (ENTRIES - 1);
-}
-
-/* Address bits above the CPU's physical address width are reserved. */
-static u64 reserved_address_bits(void)
-{
-	static u64 mask;
-
-	if (!mask)
-		mask = MASK(51, cpuid(CPUID_ADDR_SIZES, 0).eax & 0xff);
-	return mask;
-}
 
 static void *arena_page(struct shadow_mmu *s)
 {
@@ -86,17 +60,17 @@ static u64 *shadow_leaf(struct shadow_mmu *s, u64 gva)
 {
 	u64 *table = s->root;
 
-	for (int level = LEVELS; level > 1; level--) {
-		u64 *e = &table[index_at(gva, level)];
-		if (!(*e & PTE_P)) {
+	for (int level = PT_LEVELS; level > 1; level--) {
+		u64 *e = &table[pt_index(gva, level)];
+		if (!(*e & PTE_PRESENT)) {
 			u64 *next = arena_page(s);
 			if (!next)
 				return NULL;
-			*e = (u64)next | PTE_P | PTE_W | PTE_U;
+			*e = (u64)next | PTE_PRESENT | PTE_WRITABLE | PTE_USER;
 		}
 		table = (u64 *)(*e & PTE_ADDR);
 	}
-	return &table[index_at(gva, 1)];
+	return &table[pt_index(gva, 1)];
 }
 
 /* INVLPG drops the shadow entry of one page; but a large guest page is
@@ -111,58 +85,14 @@ void shadow_invlpg(struct vcpu *vcpu, u64 gva)
 		shadow_reset(s);
 		return;
 	}
-	for (int level = LEVELS; level > 1; level--) {
-		u64 e = table[index_at(gva, level)];
-		if (!(e & PTE_P))
+	for (int level = PT_LEVELS; level > 1; level--) {
+		u64 e = table[pt_index(gva, level)];
+		if (!(e & PTE_PRESENT))
 			return;
 		table = (u64 *)(e & PTE_ADDR);
 	}
-	table[index_at(gva, 1)] = 0;
+	table[pt_index(gva, 1)] = 0;
 	s->flush_tlb = true;
-}
-
-struct guest_walk {
-	u64 gpa;
-	bool large;		/* mapped by a 2 MiB or 1 GiB guest page */
-	u64 *leaf;		/* the guest's entry that maps the page */
-	bool writable, user;
-};
-
-/* Walk the guest's 4-level tables for `gva`. Returns 0, or the #PF error
- * bits P/RSVD of the architectural fault (WALK_NOT_PRESENT when P is 0).
- * A table outside the guest's RAM is never read: like memory that is not
- * there on a PC, it reads as all ones, an entry with reserved bits set. */
-static u64 guest_walk(struct vcpu *vcpu, u64 gva, struct guest_walk *w)
-{
-	u64 table = vcpu->arch.shadow.guest_cr3 & PTE_ADDR;
-	u64 *visited[LEVELS];
-	int n = 0;
-
-	w->writable = w->user = true;
-	for (int level = LEVELS; level >= 1; level--) {
-		u64 *e = vm_guest_ptr(vcpu->vm, table + index_at(gva, level) * 8, 8);
-		if (!e)		/* no RAM there: it reads as all ones, reserved bits set */
-			return PF_ERR_P | PF_ERR_RSVD;
-		if (!(*e & PTE_P))
-			return WALK_NOT_PRESENT;
-		bool large = level <= 3 && level > 1 && (*e & PTE_PS);
-		if ((*e & reserved_address_bits()) || (level == LEVELS && (*e & PTE_PS)))
-			return PF_ERR_P | PF_ERR_RSVD;
-		visited[n++] = e;
-		w->writable &= !!(*e & PTE_W);
-		w->user &= !!(*e & PTE_U);
-		if (large || level == 1) {
-			u64 size = BIT(12 + 9 * (level - 1));
-			w->gpa = (*e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
-			w->leaf = e;
-			w->large = large;
-			for (int i = 0; i < n; i++)
-				*visited[i] |= PTE_A;	/* as the CPU's walk would */
-			return 0;
-		}
-		table = *e & PTE_ADDR;
-	}
-	return 0;
 }
 
 enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
@@ -171,7 +101,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	struct shadow_mmu *s = &vcpu->arch.shadow;
 	struct guest_walk w;
 	u64 access = error & (PF_ERR_W | PF_ERR_U | PF_ERR_I);
-	u64 fault = guest_walk(vcpu, gva, &w);
+	u64 fault = guest_walk(vcpu->vm, s->guest_cr3, gva, &w);
 
 	if (fault) {
 		*guest_error = access | (fault & (PF_ERR_P | PF_ERR_RSVD));
@@ -188,7 +118,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	if (!host)
 		return SHADOW_NOT_RAM;
 	if (error & PF_ERR_W)
-		*w.leaf |= PTE_D;
+		*w.leaf |= PTE_DIRTY;
 	u64 *leaf = shadow_leaf(s, gva);
 	if (!leaf) {			/* arena full: start over, then retry once */
 		shadow_reset(s);
@@ -196,8 +126,8 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	}
 	/* Writable only once the guest's dirty bit is set: the first write to
 	 * a clean page faults again, so that its D bit can be set. */
-	*leaf = (u64)host | PTE_P | (w.user ? PTE_U : 0) |
-		(w.writable && (*w.leaf & PTE_D) ? PTE_W : 0);
+	*leaf = (u64)host | PTE_PRESENT | (w.user ? PTE_USER : 0) |
+		(w.writable && (*w.leaf & PTE_DIRTY) ? PTE_WRITABLE : 0);
 	s->large_pages |= w.large;
 	s->flush_tlb = true;
 	return SHADOW_FILLED;

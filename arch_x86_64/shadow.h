@@ -2,7 +2,7 @@
  * without EPT/NPT (shadow.c). The vendor back ends only supply the
  * intercepts: guest page faults, CR3 loads and INVLPG. */
 #pragma once
-#include "types.h"
+#include "guest_paging.h"
 
 struct vcpu;
 
@@ -23,13 +23,6 @@ enum shadow_outcome {
 	SHADOW_NOT_RAM,		/* translated to a guest-physical address with no RAM */
 };
 
-/* #PF error code bits (SDM Vol. 3A, 4.7) */
-#define PF_ERR_P	BIT(0)	/* a protection violation (0: not present) */
-#define PF_ERR_W	BIT(1)	/* a write */
-#define PF_ERR_U	BIT(2)	/* from user mode */
-#define PF_ERR_RSVD	BIT(3)	/* a reserved bit set in an entry */
-#define PF_ERR_I	BIT(4)	/* an instruction fetch */
-#define PF_ERR_NO_MEMORY (PF_ERR_P | PF_ERR_RSVD)	/* a page table where no RAM is */
 
 /* The paging mode the shadow tables are built for: 4-level paging, with
  * CR0.WP set so that read-only shadow entries bind ring 0 too (dirty-bit

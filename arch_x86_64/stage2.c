@@ -7,18 +7,9 @@
 #include "console.h"
 #include "mm.h"
 #include "vm.h"
+#include "x86.h"
 
-#define LEVELS		4
-#define INDEX_BITS	9
-#define ENTRIES		512
-#define ADDR_MASK	MASK(51, 12)
-#define LARGE_PAGE	(2 * MiB)
 #define LEVEL_PD	2	/* level 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT */
-
-static unsigned table_index(u64 gpa, int level)
-{
-	return (gpa >> (12 + (level - 1) * INDEX_BITS)) & (ENTRIES - 1);
-}
 
 void arch_vm_init(struct vm *vm)
 {
@@ -30,13 +21,13 @@ static u64 *walk(u64 *table, u64 gpa, int stop_level)
 {
 	const struct stage2_format *f = backend->stage2;
 
-	for (int level = LEVELS; level > stop_level; level--) {
-		u64 *entry = &table[table_index(gpa, level)];
+	for (int level = PT_LEVELS; level > stop_level; level--) {
+		u64 *entry = &table[pt_index(gpa, level)];
 		if (!*entry)
 			*entry = (u64)mm_alloc(PAGE_SIZE, PAGE_SIZE) | f->table;
-		table = (u64 *)(*entry & ADDR_MASK);
+		table = (u64 *)(*entry & PTE_ADDR);
 	}
-	return &table[table_index(gpa, stop_level)];
+	return &table[pt_index(gpa, stop_level)];
 }
 
 void arch_map(struct vm *vm, u64 gpa, u64 hpa, u64 size)

@@ -16,6 +16,25 @@
 #define CR4_PAE  (1ULL << 5)  /* Physical Address Extension */
 #define CR4_VMXE (1ULL << 13) /* VMX Enable */
 
+/* ---- 4-level paging entries (SDM Vol. 3A, 4.5) ---- */
+#define PTE_PRESENT   (1ULL << 0)
+#define PTE_WRITABLE  (1ULL << 1)
+#define PTE_USER      (1ULL << 2)  /* U/S: ring 3 may use it */
+#define PTE_ACCESSED  (1ULL << 5)
+#define PTE_DIRTY     (1ULL << 6)
+#define PTE_LARGE     (1ULL << 7)  /* PS: a 2 MiB (PD) or 1 GiB (PDPT) page */
+#define PTE_ADDR      MASK(51, 12)
+#define PT_ENTRIES    512
+#define LARGE_PAGE    (2 * MiB)
+#define PT_LEVELS     4            /* 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT */
+#define PT_LEVEL_SHIFT(level) (12 + 9 * ((level) - 1))
+
+/* The index of `va` in a table at `level` (EPT and NPT have the same shape). */
+static inline unsigned pt_index(u64 va, int level)
+{
+	return (va >> PT_LEVEL_SHIFT(level)) & (PT_ENTRIES - 1);
+}
+
 /* ---- RFLAGS ---- */
 #define RFLAGS_RESERVED_1 (1ULL << 1) /* bit 1 is reserved and always 1 */
 

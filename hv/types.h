@@ -24,6 +24,7 @@ typedef int64_t s64;
 #define MiB                (1024ULL * KiB)
 #define GiB                (1024ULL * MiB)
 #define PAGE_SIZE          (4 * KiB)
+#define USEC_PER_SEC       1000000ULL
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);

@@ -12,13 +12,6 @@
 #include "x86.h"
 
 /* Page-table entry bits (SDM Vol. 3A, 4.5, table 4-19/4-18) */
-#define PTE_PRESENT	BIT(0)
-#define PTE_WRITABLE	BIT(1)
-#define PTE_USER	BIT(2)	/* U/S: ring 3 may use it; clear = supervisor only */
-#define PTE_LARGE	BIT(7)	/* PS: a 2 MiB page in a page directory */
-#define PTE_ADDR	MASK(51, 12)
-#define LARGE_PAGE	(2 * MiB)
-#define PT_ENTRIES	512
 
 #define RFLAGS_IF	BIT(9)	/* interrupt enable */
 #define EXCEPTION_VECTORS	32

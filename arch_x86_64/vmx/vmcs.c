@@ -15,7 +15,6 @@
 #include "x86.h"
 
 #define DR7_RESET_VALUE		0x400
-#define USEC_PER_SEC		1000000ULL
 #define VMCS_LINK_POINTER_NONE	(~0ULL)	/* no shadow VMCS */
 #define ACTIVITY_STATE_ACTIVE	0
 
