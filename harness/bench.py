@@ -14,7 +14,7 @@ import time
 
 from . import BUILD, HarnessError, TargetUnavailable, console
 from .build import Build
-from .lab import boot, ensure_tools
+from .lab import boot
 from .scenario import load_scenarios, runnable
 from .target import load_target
 
@@ -79,7 +79,6 @@ def run_target(name: str) -> dict:
     if bench is None or bench.skip:
         raise TargetUnavailable(f"target {name} has no bench: "
                                 f"{bench.skip if bench else 'no bench scenario for it'}")
-    ensure_tools(target)
     result = boot(name, "bench", echo=False, icount=True, quiet_build=True)
     metrics = guest_metrics(parse_bench_lines(result.lines),
                             target.emulator.get("bench_clock", "icount"))
