@@ -109,7 +109,7 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 /* An SGI cannot be linked to its physical twin (HW=1 needs pINTID >= 16):
  * EL2 ends the physical one, and the vCPU keeps it pending in software
  * until a list register is free for a purely virtual copy. */
-static void deliver_pending_sgis(struct vcpu *vcpu)
+static __attribute__((noinline)) void deliver_pending_sgis(struct vcpu *vcpu)
 {
 	u32 *pending = &vcpu->arch.pending_sgis;
 
@@ -166,7 +166,8 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 	struct vcpu *next = hv_handle_exit(vcpu, &e);
 	if (next != vcpu)
 		arm64_vcpu_switch(vcpu, next);
-	deliver_pending_sgis(next);
+	if (next->arch.pending_sgis)	/* rare, and off the hot path */
+		deliver_pending_sgis(next);
 	return next;
 }
 
