@@ -22,34 +22,30 @@ static u64 reserved_address_bits(void)
 
 u64 guest_walk(struct vm *vm, u64 cr3, u64 gva, struct guest_walk *w)
 {
-	u64 table = cr3 & PTE_ADDR;
-	u64 *visited[PT_LEVELS];
-	int n = 0;
+	u64 table = cr3 & PTE_ADDR, reserved = reserved_address_bits();
+	u64 allowed = PTE_WRITABLE | PTE_USER;	/* only if set at every level */
 
-	w->writable = w->user = true;
+	w->levels = 0;
 	for (int level = PT_LEVELS; level >= 1; level--) {
 		u64 *e = vm_guest_ptr(vm, table + pt_index(gva, level) * 8, 8);
 		if (!e)		/* no RAM there: it reads as all ones, reserved bits set */
 			return PF_ERR_P | PF_ERR_RSVD;
-		if (!(*e & PTE_PRESENT))
+		u64 entry = *e;
+		if (!(entry & PTE_PRESENT))
 			return WALK_NOT_PRESENT;
-		bool large = level <= 3 && level > 1 && (*e & PTE_LARGE);
-		if ((*e & reserved_address_bits()) || (level == PT_LEVELS && (*e & PTE_LARGE)))
-			return PF_ERR_P | PF_ERR_RSVD;
-		visited[n++] = e;
-		w->writable &= !!(*e & PTE_WRITABLE);
-		w->user &= !!(*e & PTE_USER);
-		if (large || level == 1) {
+		if ((entry & reserved) || (level == PT_LEVELS && (entry & PTE_LARGE)))
+			return PF_ERR_P | PF_ERR_RSVD;	/* PS is reserved in a PML4 entry */
+		w->entries[w->levels++] = e;
+		allowed &= entry;
+		if (level == 1 || (entry & PTE_LARGE)) {
 			u64 size = BIT(PT_LEVEL_SHIFT(level));
-			w->gpa = (*e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
-			w->leaf = e;
-			w->large = large;
-			for (int i = 0; i < n; i++)
-				*visited[i] |= PTE_ACCESSED;	/* as the CPU's walk would */
+			w->gpa = (entry & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
+			w->large = level > 1;
+			w->writable = allowed & PTE_WRITABLE;
+			w->user = allowed & PTE_USER;
 			return 0;
 		}
-		table = *e & PTE_ADDR;
+		table = entry & PTE_ADDR;
 	}
-	return 0;
+	return WALK_NOT_PRESENT;	/* not reached: level 1 always ends the walk */
 }
-

@@ -1,7 +1,7 @@
 /* Walking the guest's own 4-level page tables (guest_paging.c), for the
  * instruction decoder and for shadow paging. */
 #pragma once
-#include "types.h"
+#include "x86.h"
 
 struct vm;
 
@@ -16,12 +16,13 @@ struct vm;
 
 struct guest_walk {
 	u64 gpa;
-	u64 *leaf;		/* the guest's entry that maps the page */
+	u64 *entries[PT_LEVELS];	/* the guest's entries on the way, the leaf last */
+	unsigned levels;	/* how many */
 	bool large;		/* mapped by a 2 MiB or 1 GiB guest page */
 	bool writable, user;	/* W and U/S, over every level */
 };
 
-/* Walk the tables at `cr3` for `gva`, setting their accessed bits as the
- * CPU would. Returns 0, or the #PF error bits P/RSVD of the architectural
- * fault (WALK_NOT_PRESENT when P is 0). */
+/* Walk the tables at `cr3` for `gva`, changing nothing (shadow paging sets
+ * the accessed and dirty bits). Returns 0, or the #PF error bits P/RSVD of
+ * the architectural fault (WALK_NOT_PRESENT when P is 0). */
 u64 guest_walk(struct vm *vm, u64 cr3, u64 gva, struct guest_walk *w);

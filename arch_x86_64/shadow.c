@@ -107,6 +107,9 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 		*guest_error = access | (fault & (PF_ERR_P | PF_ERR_RSVD));
 		return SHADOW_GUEST_FAULT;
 	}
+	u64 *leaf_entry = w.entries[w.levels - 1];
+	for (unsigned i = 0; i < w.levels; i++)
+		*w.entries[i] |= PTE_ACCESSED;		/* as the CPU's walk would */
 	/* Permissions: user needs U everywhere; a write needs W everywhere
 	 * (in ring 0 only when the guest set CR0.WP, as shadow mode requires). */
 	if (((error & PF_ERR_U) && !w.user) || ((error & PF_ERR_W) && !w.writable)) {
@@ -118,7 +121,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	if (!host)
 		return SHADOW_NOT_RAM;
 	if (error & PF_ERR_W)
-		*w.leaf |= PTE_DIRTY;
+		*leaf_entry |= PTE_DIRTY;
 	u64 *leaf = shadow_leaf(s, gva);
 	if (!leaf) {			/* arena full: start over, then retry once */
 		shadow_reset(s);
@@ -127,7 +130,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	/* Writable only once the guest's dirty bit is set: the first write to
 	 * a clean page faults again, so that its D bit can be set. */
 	*leaf = (u64)host | PTE_PRESENT | (w.user ? PTE_USER : 0) |
-		(w.writable && (*w.leaf & PTE_DIRTY) ? PTE_WRITABLE : 0);
+		(w.writable && (*leaf_entry & PTE_DIRTY) ? PTE_WRITABLE : 0);
 	s->large_pages |= w.large;
 	s->flush_tlb = true;
 	return SHADOW_FILLED;
