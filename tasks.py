@@ -1,6 +1,8 @@
 """The lab's commands: `invoke --list` shows them, `invoke TASK --help`
 explains one. (`./lab TASK` runs the same thing inside the project's venv.)
 The work is done in harness/; this file only parses options."""
+import os
+import shlex
 import subprocess
 import sys
 
@@ -54,12 +56,14 @@ def boot(c, target=None, guest=None, paging=None, kernel=None, initrd=None, appe
             "pytest-args": "extra arguments for pytest, quoted"})
 def test(c, target=None, guest=None, pytest_args=""):
     """Run the test suite (harness unit tests and every scenario on every target)."""
-    cmd = [sys.executable, "-m", "pytest"]
+    workers = len(os.sched_getaffinity(0))     # the cores this process may use
+    cmd = [sys.executable, "-m", "pytest", "-n", str(workers if workers > 1 else 0),
+           "--dist", "worksteal"]
     if target:
         cmd.append(f"--target={target}")
     if guest:
         cmd.append(f"--guest={guest}")
-    cmd += pytest_args.split()
+    cmd += shlex.split(pytest_args)
     r = subprocess.run(cmd, cwd=ROOT)
     if r.returncode:
         raise Exit(code=r.returncode)

@@ -79,7 +79,7 @@ def run_target(name: str) -> dict:
     if bench is None or bench.skip:
         raise TargetUnavailable(f"target {name} has no bench: "
                                 f"{bench.skip if bench else 'no bench scenario for it'}")
-    result = boot(name, "bench", echo=False, icount=True, quiet_build=True)
+    result = boot(name, "bench", echo=False, quiet_build=True)
     metrics = guest_metrics(parse_bench_lines(result.lines),
                             target.emulator.get("bench_clock", "icount"))
     metrics["build_clean"] = {"value": round(clean_build_seconds(target), 2), "unit": "seconds"}
@@ -115,7 +115,7 @@ def paging_run(target_name: str, mode: str) -> dict:
     """Boot the paging guest in one mode; its cost per number of switches."""
     target = load_target(target_name).with_paging(mode)
     clock = target.emulator.get("bench_clock", "icount")
-    result = boot(target.name, "paging", echo=False, icount=True, quiet_build=True)
+    result = boot(target.name, "paging", echo=False, quiet_build=True)
     points = sorted((int(SWITCHES.match(name)[1]), round(instructions(r["ticks"], r["freq"], clock)))
                     for name, r in parse_bench_lines(result.lines).items() if SWITCHES.match(name))
     raw = parse_bench_lines(result.lines)
@@ -190,7 +190,7 @@ def linux_boot_direct(target) -> float:
     from .linux import DEFAULT_BOOTARGS, IMAGE, INITRAMFS
     bare = dataclasses.replace(target, emulator=dict(target.emulator, machine_options={
         k: v for k, v in target.emulator["machine_options"].items() if k != "virtualization"}))
-    argv = bare.command(IMAGE, icount=True) + ["-initrd", str(INITRAMFS),
+    argv = bare.command(IMAGE) + ["-initrd", str(INITRAMFS),
                                                 "-append", DEFAULT_BOOTARGS]
     child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace")
     try:
@@ -211,7 +211,7 @@ def run_linux(name: str) -> dict:
     target = load_target(name)
     if linux.missing():
         raise linux.NotPrepared(linux.missing())
-    result = boot(name, linux.GUEST, echo=False, icount=True, quiet_build=True,
+    result = boot(name, linux.GUEST, echo=False, quiet_build=True,
                   session=lambda child: linux.run_commands(child, []))
     under_hv = _run_init_seconds(result.lines, "Linux under the hypervisor")
     direct = linux_boot_direct(target)

@@ -23,6 +23,7 @@ from pathlib import Path
 from . import BUILD, ROOT, HarnessError
 from .scenario import Scenario
 from .target import Target
+from .lock import exclusive
 from .templates import render, write_if_changed
 from .toolchain import find_toolchain
 from . import linux
@@ -245,6 +246,10 @@ class Build:
         return ninja_file
 
     def run(self, scenarios: list[Scenario], echo=True) -> None:
+        with exclusive(self.dir / ".lock"):      # one build of this folder at a time
+            self._run(scenarios, echo)
+
+    def _run(self, scenarios: list[Scenario], echo: bool) -> None:
         if linux.missing():            # without its files, a Linux scenario is not built
             scenarios = [s for s in scenarios
                          if linux.GUEST not in s.vms.values() or s.kernel]

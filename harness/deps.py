@@ -4,7 +4,10 @@ import os
 import shutil
 import subprocess
 
-from . import HarnessError
+from . import BUILD, HarnessError
+from .lock import exclusive
+
+APT_LOCK = BUILD / ".apt.lock"      # test workers each check their target's packages
 
 
 def missing_packages(packages: list[str]) -> list[str]:
@@ -29,14 +32,19 @@ def ensure_packages(packages: list[str], echo=print) -> None:
     missing = missing_packages(packages)
     if not missing:
         return
-    cmd = install_command(missing)
     if os.geteuid() != 0:
         raise HarnessError(f"missing packages {', '.join(missing)}: run "
-                           f"`sudo apt-get update && sudo {' '.join(cmd)}`")
-    echo(f"installing {', '.join(missing)} with apt-get")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    r = subprocess.run(cmd, env=env)
+                           f"`sudo apt-get update && sudo {' '.join(install_command(missing))}`")
+    with exclusive(APT_LOCK):
+        missing = missing_packages(packages)    # another process may have installed them
+        if missing:
+            echo(f"installing {', '.join(missing)} with apt-get")
+            _apt(["apt-get", "update", "-qq"])
+            _apt(install_command(missing))
+
+
+def _apt(cmd: list[str]) -> None:
+    r = subprocess.run(cmd, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     if r.returncode != 0:
         raise HarnessError(f"`{' '.join(cmd)}` failed (exit code {r.returncode})")
 

@@ -100,7 +100,7 @@ def default_session(child):
     return linux.run_commands(child, ["uname -r"])
 
 
-def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
+def boot(target_name: str | None, guest: str | None, echo=True,
          quiet_build=False, paging: str | None = None, session=None,
          kernel: str | None = None, initrd: str | None = None, append: str | None = None,
          smp: int = 1) -> console.Result:
@@ -123,8 +123,7 @@ def boot(target_name: str | None, guest: str | None, echo=True, icount=False,
         session = hand_over_console if echo and sys.stdin.isatty() else default_session
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
-    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), icount=icount,
-                           cpus=scenario.cpus)
+    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus)
     if echo:
         print(f"$ {shell_quote(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)

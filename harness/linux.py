@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 from . import BUILD, HarnessError, fdt
+from .lock import exclusive
 
 LINUX_DIR = BUILD / "linux"
 IMAGE = LINUX_DIR / "Image"
@@ -161,10 +162,18 @@ def build_initramfs(busybox_root: Path, out: Path) -> int:
     return len(applets)
 
 
-def prepare(echo=print) -> None:
+def prepare(echo=print, if_missing: bool = False) -> None:
+    """Fetch and build the Linux guest's files; with `if_missing`, only when
+    they are not there yet (two test workers may both ask)."""
     if os.geteuid() != 0:
         raise HarnessError("prepare-linux needs root (dpkg --add-architecture, apt-get update): "
                            "run it with sudo")
+    with exclusive(LINUX_DIR / ".lock"):
+        if not (if_missing and not missing()):
+            _prepare(echo)
+
+
+def _prepare(echo) -> None:
     _ensure_foreign_arch()
     kernel = kernel_package()
     echo(f"downloading {kernel} and {BUSYBOX}")
@@ -193,10 +202,7 @@ DTB_DUMP_NAME = "qemu-{machine}-smp{cpus}.dtb"
 
 def dump_board_dtb(target, out: Path, cpus: int = 1) -> bytes:
     """QEMU's own device tree for the target's machine, as `dumpdtb` writes it."""
-    e = target.emulator_for(cpus)
-    opts = "".join(f",{k}={v}" for k, v in e["machine_options"].items())
-    argv = [e["binary"], "-machine", f"{e['machine']}{opts},dumpdtb={out}", "-cpu", e["cpu"],
-            "-m", str(e["memory"]), "-smp", str(e["smp"]), "-display", "none"]
+    argv = target.command(None, cpus=cpus, dumpdtb=out)
     r = subprocess.run(argv, capture_output=True, text=True)
     if r.returncode != 0 or not out.exists():
         raise HarnessError(f"dumping QEMU's device tree failed: {r.stderr.strip()[-300:]}")

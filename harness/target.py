@@ -47,23 +47,24 @@ class Target:
         """The emulator table, with at least `cpus` CPUs (an SMP scenario)."""
         return dict(self.emulator, smp=max(int(self.emulator["smp"]), cpus))
 
-    def command(self, image: Path, icount: bool = False, gdb_port: int | None = None,
-                cpus: int = 1, monitor: Path | None = None) -> list[str]:
+    def command(self, image: Path | None, gdb_port: int | None = None, cpus: int = 1,
+                monitor: Path | None = None, dumpdtb: Path | None = None) -> list[str]:
         """QEMU's argv for booting `image`; `monitor`: a Unix socket for
-        QEMU's human monitor, else none."""
+        QEMU's human monitor, else none; `dumpdtb`: instead of booting,
+        write the machine's device tree there and exit. Every QEMU command
+        line the harness runs is rendered here."""
         text = render("qemu.cmdline.j2", emulator=self.emulator_for(cpus),
                       monitor=f"unix:{monitor},server=on,wait=off" if monitor else None,
-                      image=str(image), icount=icount, gdb_port=gdb_port)
+                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def launch(self, image: Path, run_dir: Path, icount: bool = False,
-               cpus: int = 1) -> "Launch":
+    def launch(self, image: Path, run_dir: Path, cpus: int = 1) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output; Bochs writes COM1 to a file and wants a config file."""
         if self.emulator["kind"] == "qemu":
             run_dir.mkdir(parents=True, exist_ok=True)
             monitor = run_dir / "monitor.sock"
-            return Launch(self.command(image, icount=icount, cpus=cpus, monitor=monitor),
+            return Launch(self.command(image, cpus=cpus, monitor=monitor),
                           monitor=monitor, elf=image if image.suffix == ".elf" else None)
         run_dir.mkdir(parents=True, exist_ok=True)
         serial, log = run_dir / "serial.log", run_dir / "bochs.log"

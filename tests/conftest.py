@@ -81,7 +81,7 @@ def linux_prepared():
         (pytest.skip if problem[0] == "skip" else pytest.fail)(problem[1])
     if linux.missing() and (os.environ.get("CI") or os.geteuid() == 0):
         try:
-            linux.prepare()
+            linux.prepare(if_missing=True)
         except HarnessError as e:
             (pytest.fail if os.environ.get("CI") else pytest.skip)(f"prepare-linux: {e}")
     problem = linux.missing()

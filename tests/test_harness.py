@@ -8,7 +8,7 @@ import pytest
 
 from harness import HarnessError, bench, console, deps, toolchain
 from harness.scenario import Scenario, parse_scenarios
-from harness.target import Launch, load_target, parse_target
+from harness.target import Launch, load_target, parse_target, target_names
 from harness.templates import render
 
 MINIMAL_TARGET = """
@@ -35,18 +35,57 @@ accel = "tcg"
 def test_target_file_parses_and_renders_a_command_line():
     t = parse_target("t", MINIMAL_TARGET)
     argv = t.command("hv.elf")
-    assert argv[0] == "qemu-system-aarch64"
+    assert argv[:2] == ["qemu-system-aarch64", "-nodefaults"]
     assert argv[argv.index("-machine") + 1] == "virt,virtualization=on,gic-version=3"
     assert argv[argv.index("-cpu") + 1] == "cortex-a57"
     assert argv[-2:] == ["-kernel", "hv.elf"]
-    assert "-icount" not in argv and "-S" not in argv
+    assert "-S" not in argv
 
 
-def test_command_line_options_icount_and_gdb():
-    argv = parse_target("t", MINIMAL_TARGET).command("hv.elf", icount=True, gdb_port=4321)
-    assert argv[argv.index("-icount") + 1] == "shift=0,sleep=off"
+def test_command_line_with_a_gdb_stub():
+    argv = parse_target("t", MINIMAL_TARGET).command("hv.elf", gdb_port=4321)
     assert argv[argv.index("-gdb") + 1] == "tcp:127.0.0.1:4321"
     assert "-S" in argv
+
+
+def test_a_software_emulated_clock_counts_instructions():
+    """Under TCG every run is driven by -icount shift=0,sleep=off: when a
+    timer preempts a guest is the same on every host; KVM has no such mode."""
+    argv = parse_target("t", MINIMAL_TARGET).command("hv.elf")
+    assert argv[argv.index("-icount") + 1] == "shift=0,sleep=off"
+    kvm = parse_target("t", MINIMAL_TARGET.replace('accel = "tcg"', 'accel = "kvm"'))
+    assert "-icount" not in kvm.command("hv.elf")
+
+
+def all_qemu_command_lines():
+    """Every command line the harness renders for every QEMU target: boot,
+    SMP boot, the gdb stub, the device-tree dump, and the bare Linux boot."""
+    for name in target_names(with_variants=True):
+        t = load_target(name)
+        if t.emulator["kind"] != "qemu":
+            continue
+        for label, argv in [("boot", t.command("hv.elf", monitor="m.sock")),
+                            ("smp", t.command("hv.iso", cpus=2)),
+                            ("gdb", t.command("hv.elf", gdb_port=1234)),
+                            ("dumpdtb", t.command(None, dumpdtb="board.dtb"))]:
+            yield f"{name} {label}", argv
+
+
+def test_no_qemu_command_line_relies_on_default_devices():
+    """-nodefaults right after the binary: QEMU adds no NIC (whose option ROM
+    a minimal Debian lacks), VGA, floppy or parallel port of its own, and
+    each device a run uses is named on the line."""
+    seen = 0
+    for where, argv in all_qemu_command_lines():
+        assert argv[1] == "-nodefaults", f"{where}: {argv}"
+        seen += 1
+    assert seen >= 4 * 5            # arm64, svm, trap-emulate, the KVM targets, shadow builds
+
+
+def test_every_tcg_command_line_counts_instructions():
+    for where, argv in all_qemu_command_lines():
+        if argv[argv.index("-accel") + 1] == "tcg":
+            assert argv[argv.index("-icount") + 1] == "shift=0,sleep=off", where
 
 
 def test_target_file_missing_keys_are_named():
