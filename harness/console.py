@@ -25,6 +25,7 @@ from .target import Launch
 LINE_PREFIX = re.compile(r"^\[(?P<vm>[^\]]+)\] (?P<text>.*)$")
 HV_PREFIX = "hv: "
 TAIL_LINES = 40
+EMULATOR_TAIL_LINES = 10
 EXIT_GRACE = 10          # seconds the emulator may take to exit after the last line
 
 
@@ -215,6 +216,26 @@ class _FileLines:
                 return "timeout", None
 
 
+def _stderr_into(path: Path):
+    """For pexpect's preexec_fn: the child's standard error goes to `path`,
+    so the console holds only what the machine's serial port says."""
+    def redirect():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+    return redirect
+
+
+def emulator_said(path: Path | None) -> str:
+    """The last lines of the emulator's own log, for a failure report."""
+    if path is None:
+        return ""
+    if not path.exists():
+        return f"\n  emulator log: {path} (not written: the emulator did not start?)"
+    said = path.read_text(errors="replace").strip().splitlines()[-EMULATOR_TAIL_LINES:]
+    return f"\n  emulator log: {path}" + "".join(f"\n    {line}" for line in said)
+
+
 def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
         cwd: Path | None = None, session=None) -> Result:
     """Boot `launch.argv`, check its console against `scenario`; raise
@@ -229,14 +250,16 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
         logfile.write("$ " + " ".join(launch.argv) + "\n")
         env = dict(os.environ, **launch.env)
         child = pexpect.spawn(launch.argv[0], launch.argv[1:], cwd=cwd, env=env,
-                              encoding="utf-8", codec_errors="replace", timeout=None, echo=False)
+                              encoding="utf-8", codec_errors="replace", timeout=None, echo=False,
+                              preexec_fn=_stderr_into(launch.emulator_log)
+                              if launch.stderr_to_log else None)
         source = (_FileLines(child, launch.serial_file, logfile, echo) if launch.serial_file
                   else _PtyLines(child, logfile, echo))
-        extra = f"\n  emulator log: {launch.emulator_log}" if launch.emulator_log else ""
 
         def fail(reason: str, look_inside: bool = False):
             inside = inspect(launch.monitor, launch.elf, list(scenario.vms)) if look_inside else ""
-            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log, extra + inside)
+            raise ConsoleFailure(f"{scenario.name}: {reason}", lines, log,
+                                 emulator_said(launch.emulator_log) + inside)
 
         session_result, session_done = None, not scenario.interactive
         try:

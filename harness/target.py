@@ -60,11 +60,13 @@ class Target:
 
     def launch(self, image: Path, run_dir: Path, cpus: int = 1) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
-        output; Bochs writes COM1 to a file and wants a config file."""
+        output, its own messages (standard error) go to a log of their own;
+        Bochs writes COM1 to a file and wants a config file."""
         if self.emulator["kind"] == "qemu":
             run_dir.mkdir(parents=True, exist_ok=True)
             monitor = run_dir / "monitor.sock"
             return Launch(self.command(image, cpus=cpus, monitor=monitor),
+                          emulator_log=run_dir / "qemu.stderr", stderr_to_log=True,
                           monitor=monitor, elf=image if image.suffix == ".elf" else None)
         run_dir.mkdir(parents=True, exist_ok=True)
         serial, log = run_dir / "serial.log", run_dir / "bochs.log"
@@ -83,7 +85,8 @@ class Target:
 class Launch:
     argv: list[str]
     serial_file: Path | None = None     # where the console goes, if not to stdout
-    emulator_log: Path | None = None
+    emulator_log: Path | None = None    # the emulator's own messages
+    stderr_to_log: bool = False         # the harness sends its standard error there
     env: dict = field(default_factory=dict)
     exit_status: int = 0                # what a clean power-off exits with
     monitor: Path | None = None         # QEMU's monitor socket, to look inside on a failure
