@@ -29,6 +29,8 @@ _start:
 	add	x0, x0, :lo12:el2_vectors
 	msr	vbar_el2, x0
 	isb
+	mov	x29, xzr		/* the outermost frame: a debugger's backtrace ends here */
+	mov	x30, xzr
 	bl	arm64_init		/* does not return */
 
 	/* A secondary CPU, started by PSCI CPU_ON (smp.c) at EL2 with the MMU
@@ -41,6 +43,8 @@ secondary_entry:
 	add	x1, x1, :lo12:el2_vectors
 	msr	vbar_el2, x1
 	isb
+	mov	x29, xzr		/* the outermost frame, as above */
+	mov	x30, xzr
 	bl	arm64_secondary_init	/* does not return */
 
 not_el2:				/* started at EL1 or EL3: nothing we can do */

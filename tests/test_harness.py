@@ -16,8 +16,8 @@ description = "test"
 arch = "arm64"
 default_guest = "hello"
 toolchain = {}
-platform = {}
-guest = {}
+platform = { max_cpus = 8, ram_base = 0x40000000, ram_size = 0x20000000, hv_base = 0x40200000, uart_base = 0x9000000, stack_size = 0x4000, gicd_base = 0x8000000, gicr_base = 0x80a0000 }
+guest = { ram_base = 0x40000000, ram_size = 0x200000, ram_align = 0x200000, image_offset = 0, uart_base = 0x9000000, demo_base = 0xa000000, max_vms = 4, time_slice_us = 2000 }
 [emulator]
 kind = "qemu"
 binary = "qemu-system-aarch64"
@@ -89,16 +89,33 @@ def test_every_tcg_command_line_counts_instructions():
 
 
 def test_target_file_missing_keys_are_named():
-    text = MINIMAL_TARGET.replace('cpu = "cortex-a57"\n', "").replace('default_guest = "hello"\n', "")
-    with pytest.raises(HarnessError, match=r"missing default_guest, emulator\.cpu"):
+    text = MINIMAL_TARGET.replace('cpu = "cortex-a57"\n', "")
+    with pytest.raises(HarnessError, match=r"^t: \[emulator\] cpu: Field required$"):
         parse_target("t", text)
+    with pytest.raises(HarnessError, match=r"^t: default_guest: Field required$"):
+        parse_target("t", MINIMAL_TARGET.replace('default_guest = "hello"\n', ""))
 
 
 def test_target_file_unknown_key_and_bad_toml():
-    with pytest.raises(HarnessError, match="unknown key.*colour"):
+    with pytest.raises(HarnessError, match=r"^t: colour: unknown key \(got 'blue'\)$"):
         parse_target("t", 'colour = "blue"\n' + MINIMAL_TARGET)
+    with pytest.raises(HarnessError, match=r"^t: \[emulator\] cpuu: unknown key"):
+        parse_target("t", MINIMAL_TARGET.replace("cpu =", "cpuu ="))
     with pytest.raises(HarnessError, match="not valid TOML"):
         parse_target("t", "arch = ")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("smp = 1", 'smp = "one"'), r"\[emulator\] smp: Input should be a valid integer \(got 'one'\)"),
+    (("smp = 1", "smp = 0"), r"\[emulator\] smp: Input should be greater than 0"),
+    (('accel = "tcg"', 'accel = "fast"'), r"\[emulator\] accel: Input should be 'tcg', 'kvm' or 'none'"),
+    (("gicd_base = 0x8000000, ", ""), r"\[platform\] gicd_base: required for this target \(arch arm64"),
+    (("max_vms = 4", "max_vms = 4.5"), r"\[guest\] max_vms: Input should be a valid integer"),
+])
+def test_target_file_values_are_checked_in_one_line(change, message):
+    with pytest.raises(HarnessError, match="^t: " + message) as e:
+        parse_target("t", MINIMAL_TARGET.replace(*change))
+    assert "\n" not in str(e.value)
 
 
 def test_unknown_target_lists_the_known_ones():
@@ -136,6 +153,29 @@ def test_scenario_naming_an_unknown_vm_is_rejected():
 def test_scenario_with_a_bad_regex_is_rejected():
     with pytest.raises(HarnessError, match="bad pattern"):
         parse_scenarios('[s]\nvms = { a = "hello" }\nexpect.a = ["re:("]\n')
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[s]\nvms = { a = "hello" }\nexpect.a = "Hello"\n',
+     r"\[s\] expect\.a: Input should be a valid list \(got 'Hello'\)"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\ntimeout = "sixty"\n',
+     r"\[s\] timeout: Input should be a valid number \(got 'sixty'\)"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\ntimeuot = 5\n', r"\[s\] timeuot: unknown key"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\n[s.on.arm64]\nskipp = "no"\n',
+     r"\[s\.on\.arm64\] skipp: unknown key"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\n[s.on.vmx]\ntimeout = -1\n',
+     r"\[s\.on\.vmx\] timeout: Input should be greater than 0"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\n[s.on.arm46]\ntimeout = 1\n',
+     r"\[s\] on\.arm46: 'arm46' is no architecture, target or 'shadow'"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\nmin_exits.a = { timre = 5 }\n',
+     r"\[s\] min_exits\.a\.timre: no such exit kind"),
+    ('[s]\nvms = {}\nexpect.a = ["x"]\n', r"\[s\] vms: Dictionary should have at least 1 item"),
+    ('[s]\nvms = { a = "hello" }\n', r"\[s\] expect: Field required"),
+])
+def test_scenario_file_problems_are_one_line_naming_table_and_key(toml, message):
+    with pytest.raises(HarnessError, match="^scenarios: " + message) as e:
+        parse_scenarios(toml)
+    assert "\n" not in str(e.value)
 
 
 def scenario(**kw):
