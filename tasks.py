@@ -148,6 +148,15 @@ def clean(c, downloads=False):
     lab.clean(downloads)
 
 
+@task
+def lock(c):
+    """Pin the Python packages: requirements.in -> requirements.txt (and the
+    plot packages' requirements-plot.txt), through a fresh venv."""
+    from harness import lab
+    for path in _run(lab.lock_requirements):
+        print(f"wrote {path}")
+
+
 @task(name="prepare-linux")
 def prepare_linux(c):
     """Fetch Debian's arm64 kernel and busybox-static by package name into

@@ -10,7 +10,9 @@ Downloads are kept apart from build outputs, in downloads/linux-arm64/
   root/kernel/       the kernel package, extracted
   root/busybox/      the busybox-static package, extracted
   Image              the kernel, copied out of root/kernel/boot/
-  initramfs.cpio     busybox and /init, which makes busybox's applet links
+What is made from them is a build output, made again when its recipe
+changes: build/linux-arm64/initramfs.cpio, busybox and /init, which makes
+busybox's applet links.
 """
 import os
 import re
@@ -19,18 +21,21 @@ import stat
 import subprocess
 from pathlib import Path
 
-from . import ROOT, HarnessError, fdt
+from . import BUILD, ROOT, HarnessError, fdt
 from .lock import exclusive
+from .progress import step
 
 DOWNLOADS = ROOT / "downloads"
 LINUX_DIR = DOWNLOADS / "linux-arm64"
 IMAGE = LINUX_DIR / "Image"
-INITRAMFS = LINUX_DIR / "initramfs.cpio"
+BUSYBOX_ROOT = LINUX_DIR / "root" / "busybox"
+INITRAMFS = BUILD / "linux-arm64" / "initramfs.cpio"
 DEB_ARCH = "arm64"
 KERNEL_META = f"linux-image-{DEB_ARCH}:{DEB_ARCH}"     # depends on the versioned package
 BUSYBOX = f"busybox-static:{DEB_ARCH}"
 GUEST = "linux"                 # the guest program name that means "this kernel"
 INIT_MARKER = "initramfs: /init running, starting a shell"
+POWER_OFF_ARG = "lab.poweroff"  # on the command line: /init powers off instead (a benchmark)
 
 # /init: the first process. The marker tells the harness the kernel got this far.
 INIT_SCRIPT = f"""#!/bin/sh
@@ -40,6 +45,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "{INIT_MARKER}"
+case " $(cat /proc/cmdline) " in *" {POWER_OFF_ARG} "*) exec poweroff -f;; esac
 exec setsid cttyhack /bin/sh
 """
 INIT_DIRS = ["bin", "dev", "proc", "sys", "tmp", "root"]
@@ -51,7 +57,7 @@ class NotPrepared(HarnessError):
 
 def missing() -> str | None:
     """None when the kernel and initramfs are there, else what is missing."""
-    missing = [p.name for p in (IMAGE, INITRAMFS) if not p.exists()]
+    missing = [p.name for p in (IMAGE, BUSYBOX_ROOT / "bin" / "busybox") if not p.exists()]
     return (f"the Linux guest is not prepared ({', '.join(missing)} missing under "
             f"{LINUX_DIR.relative_to(ROOT)}/): run `./lab prepare-linux` as root") if missing else None
 
@@ -131,15 +137,22 @@ def cpio_archive(entries: list[tuple[str, int, bytes]]) -> bytes:
     return out + cpio_entry(CPIO_TRAILER, 0)
 
 
-def build_initramfs(busybox_root: Path, out: Path) -> None:
-    """Directories, busybox, /bin/sh for /init's first line, and /init,
-    which lets busybox make its own applet links (`busybox --install -s`)."""
+def initramfs() -> Path:
+    """build/linux-arm64/initramfs.cpio from the downloaded busybox:
+    directories, busybox, /bin/sh for /init's first line, and /init, which
+    lets busybox make its own applet links (`busybox --install -s`).
+    Written only when it changes, so a build that includes it relinks only
+    then."""
     dirmode, filemode, linkmode = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
     entries = [(d, dirmode, b"") for d in INIT_DIRS]
-    entries.append(("bin/busybox", filemode, (busybox_root / "bin" / "busybox").read_bytes()))
+    entries.append(("bin/busybox", filemode, (BUSYBOX_ROOT / "bin" / "busybox").read_bytes()))
     entries.append(("bin/sh", linkmode, b"busybox"))
     entries.append(("init", filemode, INIT_SCRIPT.encode()))
-    out.write_bytes(cpio_archive(entries))
+    archive = cpio_archive(entries)
+    if not INITRAMFS.exists() or INITRAMFS.read_bytes() != archive:
+        INITRAMFS.parent.mkdir(parents=True, exist_ok=True)
+        INITRAMFS.write_bytes(archive)
+    return INITRAMFS
 
 
 def prepare(echo=print, if_missing: bool = False) -> None:
@@ -154,19 +167,20 @@ def prepare(echo=print, if_missing: bool = False) -> None:
 
 
 def _prepare(echo) -> None:
-    _ensure_foreign_arch()
-    kernel = kernel_package()
-    echo(f"downloading {kernel} and {BUSYBOX}")
-    debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
-    for deb in debs:
-        _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
+    with step(f"prepare-linux: dpkg and apt know {DEB_ARCH} packages"):
+        _ensure_foreign_arch()
+        kernel = kernel_package()
+    with step(f"prepare-linux: downloading {kernel} and {BUSYBOX}"):
+        debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
+    with step("prepare-linux: extracting them"):
+        for deb in debs:
+            _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
     vmlinuz = sorted((LINUX_DIR / "root" / "kernel" / "boot").glob("vmlinuz-*"))
     if not vmlinuz:
         raise HarnessError(f"{kernel} holds no boot/vmlinuz-*")
     shutil.copyfile(vmlinuz[0], IMAGE)
-    build_initramfs(LINUX_DIR / "root" / "busybox", INITRAMFS)
     echo(f"kernel {IMAGE.relative_to(ROOT)} ({IMAGE.stat().st_size >> 20} MiB), "
-         f"initramfs {INITRAMFS.relative_to(ROOT)} ({INITRAMFS.stat().st_size >> 10} KiB)")
+         f"initramfs {initramfs().relative_to(ROOT)} ({INITRAMFS.stat().st_size >> 10} KiB)")
 
 
 # -- the guest's device tree ---------------------------------------------------
@@ -221,8 +235,10 @@ def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
     kernel = Path(scenario.kernel).resolve() if scenario.kernel else IMAGE
     if scenario.initrd:
         initrd = Path(scenario.initrd).resolve()
-    elif INITRAMFS.exists() or not scenario.kernel:
-        initrd = INITRAMFS
+    elif not missing():
+        initrd = initramfs()
+    elif not scenario.kernel:
+        raise NotPrepared(missing())
     else:
         initrd = work_dir / "empty.cpio"
         work_dir.mkdir(parents=True, exist_ok=True)

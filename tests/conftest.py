@@ -95,25 +95,10 @@ def _target_ready(name, request):
     return name
 
 
-@pytest.fixture
-def built_target(target_name, request):
-    """The target, with every scenario image built (once per session)."""
-    return _target_ready(target_name, request)
-
-
-@pytest.fixture
-def built_case(case, request):
-    """One (target, scenario) of the module's ON list, its target built."""
-    _target_ready(case[0], request)
-    return case
-
-
-@pytest.fixture
-def linux_prepared(shell_target, request):
-    """The Linux guest's kernel and initramfs (downloads/linux-arm64/):
+def _linux_ready() -> None:
+    """The Linux guest's kernel and busybox (downloads/linux-arm64/):
     prepared now when we are root (as `./lab test` installs packages), else
-    skipped with the command."""
-    _target_ready(shell_target, request)
+    skipped with the command (failed under CI)."""
     if linux.missing() and (os.environ.get("CI") or os.geteuid() == 0):
         try:
             linux.prepare(if_missing=True)
@@ -122,6 +107,33 @@ def linux_prepared(shell_target, request):
     problem = linux.missing()
     if problem:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(problem)
+
+
+def _scenario_ready(target: str, scenario: str, request) -> None:
+    _target_ready(target, request)
+    if linux.GUEST in load_scenarios(load_target(target).arch, target)[scenario].vms.values():
+        _linux_ready()
+        lab.build(load_target(target), echo=False)      # now with the Linux scenarios
+
+
+@pytest.fixture
+def built_target(target_name, scenario_name, request):
+    """The target, with every scenario image built (once per session)."""
+    _scenario_ready(target_name, scenario_name, request)
+    return target_name
+
+
+@pytest.fixture
+def built_case(case, request):
+    """One (target, scenario) of the module's ON list, its target built."""
+    _scenario_ready(*case, request)
+    return case
+
+
+@pytest.fixture
+def linux_prepared(shell_target, shell_scenario, request):
+    """The target of an interactive Linux scenario, its guest prepared."""
+    _scenario_ready(shell_target, shell_scenario, request)
     return shell_target
 
 

@@ -83,9 +83,12 @@ def test_no_qemu_command_line_relies_on_default_devices():
 
 
 def test_every_tcg_command_line_counts_instructions():
+    """... and its real-time clock starts at a fixed date and follows the
+    virtual clock: a kernel reading it runs the same instructions each time."""
     for where, argv in all_qemu_command_lines():
         if argv[argv.index("-accel") + 1] == "tcg":
             assert argv[argv.index("-icount") + 1] == "shift=0,sleep=off", where
+            assert argv[argv.index("-rtc") + 1] == "base=2000-01-01T00:00:00,clock=vm", where
 
 
 def test_target_file_missing_keys_are_named():
@@ -417,3 +420,78 @@ def test_console_checks_what_an_interactive_session_read(tmp_path):
                                                      "session"):
         console.run(fake_emulator(script), scenario(interactive=True), tmp_path / "run.log",
                     session=session)
+
+
+# -- command-line input, checked before anything is built ---------------------
+
+def test_numeric_options_are_one_line_errors():
+    import tasks
+    from invoke import Exit
+    with pytest.raises(Exit, match=r"--smp abc: not a whole number"):
+        tasks._number("--smp", "abc", 1)
+    with pytest.raises(Exit, match=r"--port 70000: must be from 1 to 65535"):
+        tasks._number("--port", "70000", 1, 65535)
+    assert tasks._number("--smp", "2", 1) == 2
+
+
+def test_kernel_and_smp_are_checked_before_building(tmp_path):
+    from harness import lab
+    with pytest.raises(HarnessError, match=r"--kernel /etc/passwd: not an arm64 Linux Image"):
+        lab.boot("arm64", None, kernel="/etc/passwd")
+    with pytest.raises(HarnessError, match=r"--kernel .*nothing: no such file"):
+        lab.boot("arm64", None, kernel=str(tmp_path / "nothing"))
+    with pytest.raises(HarnessError, match=r"--smp 99: the hypervisor runs at most 8 CPUs"):
+        lab.boot("arm64", None, kernel="/etc/passwd", smp=99)
+
+
+def test_a_gdb_port_in_use_is_refused_before_qemu_starts():
+    import socket
+    from harness import gdbstub
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(HarnessError, match=f"--port {port}: something already listens"):
+            gdbstub.claim_port(port)
+    assert gdbstub.claim_port(None) > 0
+
+
+def test_every_target_builds_without_kvm(monkeypatch):
+    """Building never asks for the hardware booting needs: `./lab build`
+    builds the KVM targets on any machine."""
+    from harness import lab
+    monkeypatch.setattr(lab, "REQUIREMENTS", {need: lambda: "no such hardware here"
+                                              for need in lab.REQUIREMENTS})
+    built = []
+    monkeypatch.setattr(lab.Build, "run", lambda self, scenarios, echo=True: built.append(
+        self.target.name))
+    assert lab.build_all() == [] and "svm-kvm" in built and "vmx-kvm" in built
+
+
+def test_bench_results_add_to_the_targets_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    bench.save("arm64", {"linux_boot_ratio": {"value": 0.96, "unit": "ratio"}})
+    bench.save("arm64", {"hypercall_roundtrip": {"value": 154, "unit": "instructions"}})
+    import json
+    metrics = json.loads((tmp_path / "arm64.json").read_text())["metrics"]
+    assert set(metrics) == {"linux_boot_ratio", "hypercall_roundtrip"}
+
+
+def test_log_folders_per_run_with_latest(tmp_path, monkeypatch):
+    from harness import logs
+    monkeypatch.setattr(logs, "LOG_DIR", tmp_path)
+    monkeypatch.setattr(logs, "LATEST", tmp_path / "latest")
+    monkeypatch.delenv(logs.RUN_DIR_ENV, raising=False)
+    run = logs.start("boot")
+    assert run.parent == tmp_path and run.name.endswith("-boot")
+    assert (tmp_path / "latest").resolve() == run.resolve()
+    first, second = logs.new_log("arm64-hello"), logs.new_log("arm64-hello")
+    assert (first.name, second.name) == ("arm64-hello.log", "arm64-hello-2.log")
+
+
+def test_every_target_names_a_default_guest_it_can_boot():
+    from harness.scenario import load_scenarios
+    for name in target_names():
+        t = load_target(name)
+        scenario = load_scenarios(t.arch, name).get(t.default_guest)
+        assert scenario is not None and not scenario.skip, name
