@@ -16,6 +16,7 @@ Layout under build/<target>/:
 """
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import tomllib
@@ -174,7 +175,10 @@ class Build:
     # -- build.ninja --------------------------------------------------------
     def ninja_text(self, scenarios: list[Scenario]) -> str:
         tc = find_toolchain(self.arch)
-        cflags = COMMON_CFLAGS + self.target.toolchain.get("cflags", [])
+        # The checkout's path stays out of the objects (debug info names the
+        # sources relative to it): every clone builds the same image bytes.
+        cflags = COMMON_CFLAGS + self.target.toolchain.get("cflags", []) + \
+            [shlex.quote(f"-ffile-prefix-map={ROOT}=.")]
         sysinc = subprocess.run([*tc.cc, "-print-file-name=include"], capture_output=True,
                                 text=True).stdout.strip()
         hv_inc = ["-Ihv", f"-Iarch_{self.arch}", f"-I{rel(self.gen)}", f"-isystem{sysinc}"]
