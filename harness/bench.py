@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import BUILD, HarnessError, TargetUnavailable, console
 from .build import Build
-from .lab import boot
+from .lab import boot, check_requirements
 from .scenario import load_scenarios, runnable
 from .plots import slide
 from .progress import say, step
@@ -78,6 +78,7 @@ def clean_build_seconds(target) -> float:
 
 def run_target(name: str) -> dict:
     target = load_target(name)
+    check_requirements(target)          # hardware this machine lacks: skipped, with the reason
     bench = load_scenarios(target.arch, name).get("bench")
     if bench is None or bench.skip:
         raise TargetUnavailable(f"target {name} has no bench: "
