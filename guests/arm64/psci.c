@@ -58,6 +58,8 @@ static bool wait_until_off(void)
 	while (counter_read() - start < WAIT_MS * freq / 1000)
 		if (smc_call(PSCI_AFFINITY_INFO, 1, 0, 0) == PSCI_AFFINITY_OFF)
 			return true;
+		else
+			cpu_relax();
 	return false;
 }
 
@@ -73,11 +75,11 @@ int main(void)
 {
 	check(start_vcpu1(1, look_and_leave, 0) == PSCI_SUCCESS, "CPU_ON starts vCPU 1");
 	while (!__atomic_load_n(&lives[0].done, __ATOMIC_ACQUIRE))
-		;
+		cpu_relax();
 	check(wait_until_off(), "vCPU 1 switched itself off: AFFINITY_INFO says OFF");
 	check(start_vcpu1(1, look_and_leave, 1) == PSCI_SUCCESS, "CPU_ON starts vCPU 1 again");
 	while (!__atomic_load_n(&lives[1].done, __ATOMIC_ACQUIRE))
-		;
+		cpu_relax();
 	const struct el1_view *a = &lives[0], *b = &lives[1];
 	printf("second start: SCTLR_EL1=0x%lx VBAR_EL1=0x%lx TPIDR_EL1=0x%lx CPACR_EL1=0x%lx "
 	       "CONTEXTIDR_EL1=0x%lx CNTV_CTL_EL0=0x%lx SP_EL0=0x%lx\n", b->sctlr, b->vbar,

@@ -44,6 +44,15 @@ static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
 static inline void mmio_write64(u64 addr, u64 v) { *(volatile u64 *)addr = v; }
 static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)addr = v; }
 
+/* Inside a spin loop that waits for another vCPU: the YIELD hint, no exit.
+ * QEMU's round-robin TCG (one host thread for all CPUs, as -icount needs)
+ * switches to the next CPU on it; without one, a guest spinning with no
+ * timer pending keeps the emulator on its CPU for good. */
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("yield" : : : "memory");
+}
+
 /* System registers by name: sysreg_read(tpidr_el1), sysreg_write(...). */
 #define sysreg_read(reg) ({ u64 _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
 #define sysreg_write(reg, v) __asm__ volatile("msr " #reg ", %0; isb" : : "r"((u64)(v)) : "memory")

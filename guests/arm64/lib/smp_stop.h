@@ -14,14 +14,16 @@ static volatile u64 smp_stop_spins[2];
 
 static void spin_forever(u64 cpu)	/* guest code with no exit at all */
 {
-	for (;;)
+	for (;;) {
 		smp_stop_spins[cpu]++;
+		cpu_relax();
+	}
 }
 
 static void fault_when_other_spins(u64 cpu)
 {
 	while (smp_stop_spins[cpu ^ 1] < 1000)
-		;
+		cpu_relax();
 	(void)*(volatile u64 *)OUTSIDE_RAM;
 }
 
