@@ -48,8 +48,10 @@ void debug_save(struct debug_state *d)
 {
 	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
 
-	d->mdscr_el1 = read_sysreg(mdscr_el1);
 	d->osdlr_el1 = read_sysreg(osdlr_el1);
+	write_sysreg(osdlr_el1, 0);	/* the OS double lock could forbid what follows */
+	isb();
+	d->mdscr_el1 = read_sysreg(mdscr_el1);
 	d->mdccint_el1 = read_sysreg(mdccint_el1);
 	d->oslk = !!(read_sysreg(oslsr_el1) & OSLSR_OSLK);
 	for (unsigned n = 0; n <= DFR0_BRPS(dfr0); n++)
@@ -67,9 +69,9 @@ void debug_load(const struct debug_state *d)
 	for (unsigned n = 0; n <= DFR0_WRPS(dfr0); n++)
 		load_point(d, n, true);
 	write_sysreg(oslar_el1, d->oslk);
-	write_sysreg(osdlr_el1, d->osdlr_el1);
 	write_sysreg(mdccint_el1, d->mdccint_el1);
 	write_sysreg(mdscr_el1, d->mdscr_el1);
+	write_sysreg(osdlr_el1, d->osdlr_el1);	/* last: the double lock */
 }
 
 /* For a vCPU that has no debug state: whatever breakpoints the last one
