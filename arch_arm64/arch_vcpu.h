@@ -50,6 +50,7 @@ struct vgic_cpu_state {
 	u64 vmcr;		/* ICH_VMCR_EL2: priority mask, binary points, group enables */
 	u64 ap0r[GIC_MAX_APRS], ap1r[GIC_MAX_APRS];	/* active priorities */
 	u64 lr[GIC_MAX_LRS];	/* list registers: pending and active interrupts */
+	u32 lr_used;		/* which of them hold one (not empty in ICH_ELRSR_EL2) */
 };
 
 /* Breakpoint and watchpoint registers and the rest of the self-hosted debug

@@ -218,8 +218,10 @@ void gic_save_cpu(struct vgic_cpu_state *s)
 		}
 #undef SAVE_APR
 	}
+	s->lr_used = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
 	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
-		s->lr[n] = read_list_register(n);
+		if (s->lr_used & BIT(n))
+			s->lr[n] = read_list_register(n);
 }
 
 void gic_load_cpu(const struct vgic_cpu_state *s)
@@ -235,8 +237,12 @@ void gic_load_cpu(const struct vgic_cpu_state *s)
 		}
 #undef LOAD_APR
 	}
+	/* Only list registers either vCPU uses: most VMs never get an interrupt
+	 * (only a pass-through guest does), and an empty one holds nothing. */
+	u32 live = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
 	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
-		write_list_register(n, s->lr[n]);
+		if ((live | s->lr_used) & BIT(n))
+			write_list_register(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
 }
 
 /* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned

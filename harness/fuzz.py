@@ -45,4 +45,4 @@ def run(target_name: str, seed: int, iterations: int, echo: bool = True) -> dict
     if not found or int(found[0]["seed"]) != seed:
         raise HarnessError(f"fuzz: the guest printed no digest for seed {seed} (log: {log})")
     return {"target": target.name, "seed": seed, "iterations": iterations,
-            "digest": found[0]["digest"], "log": str(log)}
+            "digest": found[0]["digest"], "log": str(log), "lines": result.lines}
