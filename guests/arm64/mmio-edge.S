@@ -4,6 +4,8 @@
 #define SPSR_T			0x20	/* Thumb */
 #define SPSR_AIF		0x1c0	/* SError, IRQ, FIQ masked */
 
+#include "callee_saved.h"
+
 	.text
 	/* u64 load32_at(u64 addr, u64 old): one LDR W1, [X0]; returns X1
 	 * (still `old` if the load did not complete). */
@@ -25,12 +27,7 @@ store64_at:
 	 * instruction after the 16-bit store ran. */
 	.global	thumb_store_byte
 thumb_store_byte:
-	stp	x29, x30, [sp, #-96]!	/* AArch32 code may leave X15-X30 UNKNOWN */
-	stp	x19, x20, [sp, #16]
-	stp	x21, x22, [sp, #32]
-	stp	x23, x24, [sp, #48]
-	stp	x25, x26, [sp, #64]
-	stp	x27, x28, [sp, #80]
+	push_callee_saved		/* AArch32 code may leave X15-X30 UNKNOWN */
 	adr	x2, thumb_vectors
 	msr	vbar_el1, x2
 	adr	x2, thumb_code
@@ -42,12 +39,7 @@ thumb_store_byte:
 	eret
 thumb_back:				/* from the SVC, at EL1 on the same SP_EL1 */
 	mov	w0, w2
-	ldp	x19, x20, [sp, #16]
-	ldp	x21, x22, [sp, #32]
-	ldp	x23, x24, [sp, #48]
-	ldp	x25, x26, [sp, #64]
-	ldp	x27, x28, [sp, #80]
-	ldp	x29, x30, [sp], #96
+	pop_callee_saved
 	ret
 
 	/* T16 code, hand-encoded (this assembler only speaks A64). */
