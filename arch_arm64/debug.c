@@ -101,7 +101,7 @@ bool debug_first_use(struct vcpu *vcpu, struct exit *e)
 	debug_load(&a->debug);
 	write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & MDCR_HPMN_MASK) | MDCR_GUEST_DEBUG);
 	isb();
-	e->write = true;	/* nothing to write back into a register */
-	e->insn_len = 0;	/* the same instruction again, untrapped */
+	e->result = e->value;	/* an MRS's register keeps what it holds ... */
+	e->insn_len = 0;	/* ... until the same instruction runs again, untrapped */
 	return true;
 }

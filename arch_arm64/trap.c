@@ -1,6 +1,8 @@
 /* From ESR_EL2 to the portable core and back: decode why the guest trapped
- * into one `struct exit` (arm64_decode), let hv/exit.c handle it, then write
- * the result into the guest's registers and step its PC (arch_exit_apply). */
+ * into one `struct exit` (decode_sync), let hv/exit.c handle it, then write
+ * the result into the guest's registers and step its PC (arch_exit_apply).
+ * What the architecture answers with an exception in the guest (an
+ * unaligned device access) is answered here, without the core. */
 #include "arch.h"
 #include "console.h"
 #include "esr.h"
