@@ -239,7 +239,9 @@ int main(void)
 	u64 seed = FUZZ_SEED, n = FUZZ_ITERATIONS;
 
 	exceptions_install();
-	rng_state = seed ? seed : 1;
+	rng_state = seed + 0x9e3779b97f4a7c15ULL;	/* xorshift's state must not be 0 */
+	if (!rng_state)
+		rng_state = 1;
 	printf("fuzz: seed %lu, %lu operations\n", seed, n);
 	for (u64 i = 0; i < n; i++) {
 		unsigned k = (unsigned)(rng() % ARRAY_SIZE(kinds));
