@@ -185,10 +185,11 @@ void gic_send_sgi(u32 intid, unsigned cpu)
 }
 
 /* Make CPU `cpu` leave its guest: the kick SGI. A pass-through guest owns
- * the redistributors and may have disabled it (Linux disables every SGI
- * and PPI it does not use), so it is enabled again first. */
+ * the distributor and the redistributors and may have disabled it (Linux
+ * disables every SGI and PPI it does not use), so it is enabled again first. */
 void gic_kick(unsigned cpu)
 {
+	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) |= GICD_CTLR_ENABLE_G1;
 	gic_enable_private(cpu, GIC_SGI_KICK);
 	gic_send_sgi(GIC_SGI_KICK, cpu);
 }

@@ -44,8 +44,10 @@ static volatile bool parked[VM_MAX_VCPUS];
 _Noreturn static void all_stopped(void)
 {
 	for (unsigned cpu = 1; cpu < vm_max_vcpus(); cpu++)
-		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE))
+		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE)) {
+			arch_vcpu_kick(&vms[0].vcpus[cpu]);	/* again: a guest may have hidden it */
 			arch_cpu_wait();	/* e.g. still printing its VM's stop report */
+		}
 	printf("hv: all VMs stopped\n");
 	stats_report();
 	printf("hv: powering off\n");
