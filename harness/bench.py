@@ -6,7 +6,6 @@ nanosecond, so ticks convert to instructions as ticks * 1e9 / frequency;
 under Bochs the TSC advances once per instruction. Either way the numbers
 are the same on any host however loaded. Only `build_clean` is wall-clock
 time, and it is reported as such."""
-import dataclasses
 import json
 import re
 import shutil
@@ -251,11 +250,8 @@ def linux_boot_direct(target) -> float:
     """The same kernel and initramfs, started by the same QEMU without the
     hypervisor (at EL1: virtualization off), until it runs /init."""
     import pexpect
-    from .linux import DEFAULT_BOOTARGS, IMAGE, initramfs
-    bare = dataclasses.replace(target, emulator=dict(target.emulator, machine_options={
-        k: v for k, v in target.emulator["machine_options"].items() if k != "virtualization"}))
-    argv = bare.command(IMAGE) + ["-initrd", str(initramfs()),
-                                                "-append", DEFAULT_BOOTARGS]
+    from .linux import DEFAULT_BOOTARGS, IMAGE, direct_command, initramfs
+    argv = direct_command(target, IMAGE, initramfs(), DEFAULT_BOOTARGS)
     child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace")
     try:
         child.expect(RUN_INIT, timeout=LINUX_BOOT_TIMEOUT)

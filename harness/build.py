@@ -32,9 +32,8 @@ from .templates import render, write_if_changed
 from .toolchain import find_toolchain
 from . import linux
 
-DTB_MAX_SIZE = 2 << 20          # booting.rst: the DTB must not exceed 2 MiB
-PAGE_SIZE = 4096
 MiB = 1 << 20
+KERNEL_STACK_SIZE = 0x10000     # a raw-binary kernel's stack, above its .bss
 
 COMMON_CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-Werror=implicit-function-declaration",
                  "-ffreestanding",
@@ -94,6 +93,14 @@ class Build:
             [ROOT / "hv" / "format.c", ROOT / "hv" / "string.c"] + \
             sorted((ROOT / "guests" / self.arch / "lib").glob("*.[cS]"))
 
+    def kernel_sources(self) -> list[Path]:
+        """Raw-binary kernels (guests/<arch>/kernels/NAME.c): booted with
+        `--kernel`, as QEMU boots a file with no Image header."""
+        return sorted((ROOT / "guests" / self.arch / "kernels").glob("*.c"))
+
+    def kernel_binary(self, name: str) -> Path:
+        return self.dir / "kernels" / f"{name}.bin"
+
     def guest_program(self, guest: str) -> Path:
         for path in (ROOT / "guests" / self.arch / f"{guest}.c", ROOT / "guests" / f"{guest}.c"):
             if path.exists():
@@ -123,10 +130,9 @@ class Build:
         Image header, in hv/vm.c)."""
         g = self.target.guest
         ram_size = s.ram_mib.get(vm, g["ram_size"] // MiB) * MiB
-        dtb_gpa = g["ram_base"] + ram_size - DTB_MAX_SIZE
         kernel, initrd = linux.scenario_files(s, self.dir / "linux")
         initrd_size = initrd.stat().st_size
-        initrd_gpa = (dtb_gpa - initrd_size) & ~(PAGE_SIZE - 1)
+        initrd_gpa, dtb_gpa = linux.blob_layout(g["ram_base"], ram_size, initrd_size)
         dtb = self.dir / "linux" / f"{s.name}-{vm}.dtb"
         board = self.dir / "linux" / linux.DTB_DUMP_NAME.format(
             machine=self.target.emulator["machine"], cpus=s.cpus)
@@ -161,6 +167,10 @@ class Build:
         write_if_changed(self.gen / "config.h", render("config.h.j2", **values))
         write_if_changed(self.gen / "hv.ld", render(f"{self.arch}/hv.ld.j2", **values))
         write_if_changed(self.gen / "guest.ld", render(f"{self.arch}/guest.ld.j2", **values))
+        if self.kernel_sources():
+            write_if_changed(self.gen / "kernel.ld", render(
+                f"{self.arch}/kernel.ld.j2", kernel_offset=linux.RAW_LOAD_OFFSET,
+                kernel_stack=KERNEL_STACK_SIZE, **values))
         if self.arch == "x86_64":
             write_if_changed(self.gen / "vmcs_fields.h",
                              render("x86_64/vmcs_fields.h.j2", fields=vmcs_fields()))
@@ -227,6 +237,16 @@ class Build:
             w.build(elf, "link", objs + lib_objs, implicit=[guest_ld],
                     variables={"script": guest_ld})
             w.build(rel(self.guest_binary(g)), "flat", elf)
+        kernel_ld = rel(self.gen / "kernel.ld")
+        kernel_lib = [o for src, o in zip(self.guest_lib_sources(), lib_objs)
+                      if src.name != "crt0.S"]       # kernels have their own entry
+        for src in self.kernel_sources():
+            entry = compile_(src.with_name("entry.S"), self.dir / "obj" / "kernels", "guest_inc")
+            obj = compile_(src, self.dir / "obj" / "kernels", "guest_inc")
+            elf = rel(self.dir / "kernels" / f"{src.stem}.elf")
+            w.build(elf, "link", [entry, obj] + kernel_lib, implicit=[kernel_ld],
+                    variables={"script": kernel_ld})
+            w.build(rel(self.kernel_binary(src.stem)), "flat", elf)
         for s in scenarios:
             out = self.dir / "scenarios" / s.name
             bins = [rel(self.guest_binary(g)) for g in s.vms.values() if g != linux.GUEST]
@@ -259,7 +279,8 @@ class Build:
             scenarios = [s for s in scenarios
                          if linux.GUEST not in s.vms.values() or s.kernel]
         ninja_file = self.configure(scenarios)
-        targets = [rel(self.image(s.name)) for s in scenarios]
+        targets = [rel(self.image(s.name)) for s in scenarios] + \
+            [rel(self.kernel_binary(k.stem)) for k in self.kernel_sources()]
         cmd = [ninja_binary(), "-f", rel(ninja_file), *targets]
         r = subprocess.run(cmd, cwd=ROOT, capture_output=not echo, text=True)
         if r.returncode != 0:

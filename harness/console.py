@@ -270,7 +270,9 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
                         fail("an interactive scenario, and nobody to type into its console")
                     tee = child.logfile_read or _Tee(logfile, False)    # a pty console
                     child.logfile_read = tee
-                    tee.captured = []       # what the session reads, checked below
+                    # what the session reads, checked below, from what pexpect
+                    # read (and logged) already but no line took yet
+                    tee.captured = [child.buffer]
                     try:
                         session_result = session(child)
                     except (pexpect.TIMEOUT, pexpect.EOF) as e:

@@ -115,9 +115,12 @@ def hand_over_console(child):
     tee.echo = echo
 
 
-def default_session(child):
-    """An interactive scenario with no terminal: show one command, power off."""
-    return linux.run_commands(child, ["uname -r"])
+def default_session(scenario: Scenario):
+    """An interactive scenario with no terminal: show one command, power
+    off; a guest that turns out to have no shell just runs to its end."""
+    first = scenario.prompt_timeout or linux.SHELL_TIMEOUT
+    return lambda child: linux.run_commands(child, ["uname -r"], first_prompt=first,
+                                            shell_optional=True)
 
 
 def boot(target_name: str | None, guest: str | None, echo=True,
@@ -137,7 +140,7 @@ def boot(target_name: str | None, guest: str | None, echo=True,
             raise HarnessError(f"--smp {cpus}: the hypervisor runs at most "
                                f"{target.platform['max_cpus']} CPUs ([platform] max_cpus in "
                                f"qemu-configs/{target.name}.toml)")
-        scenario = linux.kernel_scenario(kernel, initrd, append, cpus)
+        scenario = linux.kernel_scenario(kernel, initrd, append, cpus, target.guest["ram_base"])
     elif initrd is not None or append is not None or smp is not None:
         raise HarnessError("--initrd, --append and --smp go with --kernel")
     else:
@@ -145,7 +148,7 @@ def boot(target_name: str | None, guest: str | None, echo=True,
     if linux.GUEST in scenario.vms.values() and not scenario.kernel and linux.missing():
         raise linux.NotPrepared(linux.missing())
     if scenario.interactive and session is None:
-        session = hand_over_console if echo and sys.stdin.isatty() else default_session
+        session = hand_over_console if echo and sys.stdin.isatty() else default_session(scenario)
     ensure_tools(target)            # booting, unlike building, needs what the target requires
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)

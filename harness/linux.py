@@ -14,12 +14,17 @@ What is made from them is a build output, made again when its recipe
 changes: build/linux-arm64/initramfs.cpio, busybox and /init, which makes
 busybox's applet links.
 """
+import dataclasses
+import gzip
 import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 from pathlib import Path
+
+import pexpect
 
 from . import BUILD, ROOT, HarnessError, fdt
 from .lock import exclusive
@@ -207,7 +212,8 @@ def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int
               bootargs: str = DEFAULT_BOOTARGS) -> bytes:
     """The board's tree, cut down to the guest: its RAM only, the devices it
     may use, PSCI by SMC (trapped by HCR_EL2.TSC), and /chosen with the
-    command line and the initrd's guest-physical [start, end)."""
+    command line (none if it is empty, as QEMU's `-append ""`) and the
+    initrd's guest-physical [start, end)."""
     root = fdt.parse(board)
     root.children = [n for n in root.children if n.name.startswith(GUEST_NODES)]
     for node in root.children:
@@ -221,7 +227,9 @@ def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int
     chosen = root.add_child("chosen")
     for prop in DROPPED_CHOSEN:
         chosen.props.pop(prop, None)
-    chosen.props["bootargs"] = fdt.string(bootargs)
+    chosen.props.pop("bootargs", None)
+    if bootargs:            # QEMU sets none for an empty -append: nor do we
+        chosen.props["bootargs"] = fdt.string(bootargs)
     if initrd:
         chosen.props["linux,initrd-start"] = fdt.u64_cells(initrd[0])
         chosen.props["linux,initrd-end"] = fdt.u64_cells(initrd[1])
@@ -231,7 +239,8 @@ def guest_dtb(board: bytes, ram_base: int, ram_size: int, initrd: tuple[int, int
 def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
     """(kernel, initrd) of a Linux scenario: its own, else the prepared ones.
     A kernel given without an initrd and with none prepared gets an empty
-    one (no linux,initrd-* in /chosen)."""
+    one (no linux,initrd-* in /chosen). A gzip-compressed kernel is
+    decompressed first, as QEMU's loader does."""
     kernel = Path(scenario.kernel).resolve() if scenario.kernel else IMAGE
     if scenario.initrd:
         initrd = Path(scenario.initrd).resolve()
@@ -246,39 +255,122 @@ def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
     for path in (kernel, initrd):
         if not path.exists():
             raise HarnessError(f"{path}: no such file")
-    return kernel, initrd
+    return uncompressed(kernel, work_dir), initrd
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def uncompressed(kernel: Path, work_dir: Path) -> Path:
+    """`kernel` itself, or for an Image.gz its contents (build/.../NAME):
+    "on aarch64, it's the bootloader's job to uncompress the kernel"."""
+    with open(kernel, "rb") as f:
+        if f.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
+            return kernel
+    try:
+        data = gzip.decompress(kernel.read_bytes())
+    except (OSError, EOFError) as e:
+        raise HarnessError(f"--kernel {kernel}: gzip-compressed, but not readable as gzip: "
+                           f"{e}") from None
+    out = work_dir / kernel.name.removesuffix(".gz")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if not out.exists() or out.read_bytes() != data:      # untouched: no relink
+        out.write_bytes(data)
+    return out
+
+
+# -- where a kernel, its initramfs and its DTB go in guest RAM -----------------
+DTB_MAX_SIZE = 2 << 20          # booting.rst: the DTB must not exceed 2 MiB
+PAGE_SIZE = 4096
 IMAGE_MAGIC_OFFSET = 56              # booting.rst: the 64-byte header ends with
 IMAGE_MAGIC = b"ARM\x64"             # the magic, then a reserved word
+IMAGE_HEADER = struct.Struct("<8xQQ")   # text_offset, image_size
+IMAGE_BASE_ALIGN = 2 << 20
+RAW_LOAD_OFFSET = 0x80000       # QEMU's KERNEL64_LOAD_ADDR (hw/arm/boot.c): a file with no
+                                # Image header (or image_size 0) goes here, entered at byte 0
+ELF_MAGIC = b"\x7fELF"
 
 
-def check_image(path: Path) -> None:
-    """Refuse, before building anything, a file that is no arm64 Image."""
+def blob_layout(ram_base: int, ram_size: int, initrd_size: int) -> tuple[int, int]:
+    """(initrd_gpa, dtb_gpa): the DTB in the top 2 MiB of RAM, the
+    initramfs right below it, page aligned (hv/linux_boot.c loads them)."""
+    dtb_gpa = ram_base + ram_size - DTB_MAX_SIZE
+    return (dtb_gpa - initrd_size) & ~(PAGE_SIZE - 1), dtb_gpa
+
+
+def kernel_placement(head: bytes, file_size: int) -> tuple[str, int, int]:
+    """(kind, offset from the 2 MiB aligned RAM base, bytes it needs), as
+    QEMU's load_aarch64_image decides and hv/linux_boot.c does the same."""
+    if head[IMAGE_MAGIC_OFFSET:IMAGE_MAGIC_OFFSET + len(IMAGE_MAGIC)] == IMAGE_MAGIC:
+        text_offset, image_size = IMAGE_HEADER.unpack_from(head)
+        if image_size:
+            return "arm64 Image", text_offset, max(image_size, file_size)
+    return "raw binary", RAW_LOAD_OFFSET, file_size
+
+
+def check_image(path: Path, ram_base: int, ram_size: int, initrd_size: int) -> None:
+    """Refuse, before building anything, a file this hypervisor cannot boot
+    the way QEMU boots `-kernel`: what it accepts is an arm64 Image, or a
+    raw binary (entered at its first byte), that fits below the initramfs."""
     if not path.is_file():
         raise HarnessError(f"--kernel {path}: no such file")
+    size = path.stat().st_size
     with open(path, "rb") as f:
-        header = f.read(IMAGE_MAGIC_OFFSET + len(IMAGE_MAGIC))
-    if header[IMAGE_MAGIC_OFFSET:] != IMAGE_MAGIC:
-        raise HarnessError(f"--kernel {path}: not an arm64 Linux Image (no \"ARM\\x64\" magic at "
-                           f"byte {IMAGE_MAGIC_OFFSET}; see Documentation/arch/arm64/booting.rst)")
+        head = f.read(IMAGE_MAGIC_OFFSET + len(IMAGE_MAGIC))
+    if size == 0:
+        raise HarnessError(f"--kernel {path}: an empty file")
+    if head.startswith(ELF_MAGIC):
+        raise HarnessError(f"--kernel {path}: an ELF file, which QEMU would start at its ELF "
+                           f"entry as bare metal; this boots an arm64 Image or a raw binary "
+                           f"(objcopy -O binary {path.name} {path.stem}.bin)")
+    kind, offset, needed = kernel_placement(head, size)
+    start = (ram_base + IMAGE_BASE_ALIGN - 1) & ~(IMAGE_BASE_ALIGN - 1)
+    initrd_gpa, _ = blob_layout(ram_base, ram_size, initrd_size)
+    if start + offset + needed > initrd_gpa:
+        raise HarnessError(f"--kernel {path}: a {kind} of {needed} bytes at RAM offset "
+                           f"{offset:#x} does not fit below the initramfs at {initrd_gpa:#x} "
+                           f"({ram_size >> 20} MiB of guest RAM)")
 
 
-def kernel_scenario(kernel: str, initrd: str | None, append: str | None, cpus: int):
-    """A scenario made on the spot for `boot --kernel`: any arm64 Image. Only
-    the hypervisor's loading line is expected (a `quiet` kernel prints
-    nothing); then, from a terminal, the console is yours, else the shell
-    session of run_commands() runs."""
+KERNEL_RAM_MIB = 256            # a --kernel VM's RAM
+
+
+def kernel_scenario(kernel: str, initrd: str | None, append: str | None, cpus: int,
+                    ram_base: int):
+    """A scenario made on the spot for `boot --kernel`: an arm64 Image or a
+    raw binary. Only the hypervisor's loading line is expected (a `quiet`
+    kernel prints nothing); then, from a terminal, the console is yours,
+    else the shell session of run_commands() runs, if a shell prompt comes
+    within the run's time (a program with no shell may simply power off)."""
     from .scenario import Scenario
-    check_image(Path(kernel))
     if initrd is not None and not Path(initrd).is_file():
         raise HarnessError(f"--initrd {initrd}: no such file")
-    return Scenario(name="kernel", description=f"the kernel {kernel}",
-                    vms={"linux": GUEST}, vcpus={"linux": cpus}, ram_mib={"linux": 256},
-                    console_vm="linux", interactive=True,
-                    expect={"hv": ["vm 'linux': Linux Image at gpa"]},
-                    forbid=["PANIC", "stopped: unhandled", "Kernel panic"], timeout=300, silence=60,
-                    kernel=kernel, initrd=initrd, append=append, arches=["arm64"])
+    s = Scenario(name="kernel", description=f"the kernel {kernel}",
+                 vms={"linux": GUEST}, vcpus={"linux": cpus}, ram_mib={"linux": KERNEL_RAM_MIB},
+                 console_vm="linux", interactive=True,
+                 expect={"hv": ["re:vm 'linux': (Linux Image|raw binary) at gpa"]},
+                 forbid=["PANIC", "stopped: unhandled", "Kernel panic"], timeout=300, silence=60,
+                 prompt_timeout=300, kernel=kernel, initrd=initrd, append=append,
+                 arches=["arm64"])
+    path = Path(kernel)
+    if path.is_file():
+        work = BUILD / "arm64" / "linux"
+        initrd_size = scenario_files(s, work)[1].stat().st_size
+        path = uncompressed(path.resolve(), work)
+    else:
+        initrd_size = 0
+    check_image(path, ram_base, KERNEL_RAM_MIB << 20, initrd_size)
+    return s
+
+
+def direct_command(target, kernel: Path, initrd: Path | None, append: str) -> list[str]:
+    """QEMU booting `kernel` itself, with no hypervisor: the same machine
+    with virtualization off, so that the kernel starts at EL1 as under the
+    hypervisor (what `run what QEMU runs` compares against)."""
+    bare = dataclasses.replace(target, emulator=dict(target.emulator, machine_options={
+        k: v for k, v in target.emulator["machine_options"].items() if k != "virtualization"}))
+    return bare.command(kernel) + (["-initrd", str(initrd)] if initrd else []) + \
+        ["-append", append]
 
 
 # -- talking to the guest's shell ------------------------------------------------
@@ -288,10 +380,18 @@ POWER_OFF = "poweroff -f"        # busybox: reboot(2) at once, which ends in PSC
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def run_commands(child, commands: list[str], power_off: str = POWER_OFF) -> list[tuple[str, str]]:
+def run_commands(child, commands: list[str], power_off: str = POWER_OFF,
+                 first_prompt: float = SHELL_TIMEOUT,
+                 shell_optional: bool = False) -> list[tuple[str, str]]:
     """Type each command at the shell prompt and collect what it printed,
-    then power the guest off. `child` is the emulator under pexpect."""
-    child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
+    then power the guest off. `child` is the emulator under pexpect. The
+    first prompt may take `first_prompt` seconds (a long-running guest's
+    own limit: the scenario's prompt_timeout); with `shell_optional`, a
+    guest that ends before any prompt had no shell: nothing is typed."""
+    first = child.expect_exact([PROMPT, pexpect.EOF] if shell_optional else PROMPT,
+                               timeout=first_prompt)
+    if first == 1:
+        return []
     answers = []
     for command in commands:
         child.sendline(command)

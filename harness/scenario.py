@@ -35,6 +35,7 @@ class Scenario:
     initrd: str | None = None           # (default: the prepared one's, and linux.DEFAULT_BOOTARGS)
     append: str | None = None
     silence: float | None = None        # seconds without a console line that count as a hang
+    prompt_timeout: float | None = None  # seconds an interactive guest may take to its first prompt
     timeout: float = 60
     skip: str | None = None                   # why it does not run here (set in an "on" table)
 
@@ -78,6 +79,7 @@ class ScenarioSpec(Strict):
     arches: list[str] | None = None
     timeout: PositiveFloat = 60
     silence: PositiveFloat | None = None
+    prompt_timeout: PositiveFloat | None = None
     skip: str | None = None
     ram_mib: dict[str, PositiveInt] = {}
     vcpus: dict[str, PositiveInt] = {}

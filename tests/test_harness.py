@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harness import HarnessError, bench, console, deps, toolchain
+from harness import HarnessError, bench, console, deps, linux, toolchain
 from harness.scenario import Scenario, parse_scenarios
 from harness.target import Launch, load_target, parse_target, target_names
 from harness.templates import render
@@ -422,6 +422,35 @@ def test_console_checks_what_an_interactive_session_read(tmp_path):
                     session=session)
 
 
+def test_the_first_prompt_waits_the_scenarios_own_limit():
+    """A long-running guest reaches its shell late: the scenario's
+    prompt_timeout is what the session waits for the first prompt."""
+    from harness import lab
+
+    class Child:
+        timeouts = []
+
+        def expect_exact(self, patterns, timeout):
+            self.timeouts.append(timeout)
+            return 1                                # the emulator ended: no shell
+
+    assert lab.default_session(scenario(interactive=True, prompt_timeout=900))(Child()) == []
+    assert Child.timeouts == [900]
+    lab.default_session(scenario(interactive=True))(Child())
+    assert Child.timeouts == [900, linux.SHELL_TIMEOUT]
+
+
+def test_a_guest_with_no_shell_just_runs_to_its_end(tmp_path):
+    """`boot --kernel` with no terminal: a program that prints and powers
+    off without a prompt passes, and every line it printed is checked."""
+    from harness import lab
+    script = "echo '[a] one'; echo '[a] two'; echo 'PASS: it ran'; echo 'SUMMARY: 1 passed'"
+    s = scenario(interactive=True, prompt_timeout=30)
+    result = console.run(fake_emulator(script), s, tmp_path / "run.log",
+                         session=lab.default_session(s))
+    assert result.session == [] and "SUMMARY: 1 passed" in result.lines
+
+
 # -- command-line input, checked before anything is built ---------------------
 
 def test_numeric_options_are_one_line_errors():
@@ -435,13 +464,52 @@ def test_numeric_options_are_one_line_errors():
 
 
 def test_kernel_and_smp_are_checked_before_building(tmp_path):
+    """--kernel takes what QEMU boots as Linux: an arm64 Image, or a raw
+    binary entered at its first byte; anything else is one line."""
     from harness import lab
-    with pytest.raises(HarnessError, match=r"--kernel /etc/passwd: not an arm64 Linux Image"):
-        lab.boot("arm64", None, kernel="/etc/passwd")
+    elf = tmp_path / "program.elf"
+    elf.write_bytes(b"\x7fELF" + bytes(60))
+    with pytest.raises(HarnessError, match=r"--kernel .*program.elf: an ELF file, which QEMU "
+                                           r"would start at its ELF entry"):
+        lab.boot("arm64", None, kernel=str(elf))
     with pytest.raises(HarnessError, match=r"--kernel .*nothing: no such file"):
         lab.boot("arm64", None, kernel=str(tmp_path / "nothing"))
+    empty = tmp_path / "empty.bin"
+    empty.touch()
+    with pytest.raises(HarnessError, match=r"--kernel .*empty.bin: an empty file"):
+        lab.boot("arm64", None, kernel=str(empty))
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(255 << 20)                      # sparse: 255 MiB of a 256 MiB VM
+    with pytest.raises(HarnessError, match=r"--kernel .*big.bin: a raw binary of 267386880 bytes "
+                                           r"at RAM offset 0x80000 does not fit below"):
+        lab.boot("arm64", None, kernel=str(big), initrd=str(empty))
     with pytest.raises(HarnessError, match=r"--smp 99: the hypervisor runs at most 8 CPUs"):
         lab.boot("arm64", None, kernel="/etc/passwd", smp=99)
+
+
+def test_kernel_placement_follows_qemus_loader():
+    """hw/arm/boot.c: an Image header with image_size gives text_offset;
+    image_size 0 (kernels before 3.17) or no header: RAM base + 0x80000."""
+    header = bytearray(64)
+    header[8:24] = (0x200000).to_bytes(8, "little") + (0x3000000).to_bytes(8, "little")
+    header[56:60] = b"ARM\x64"
+    assert linux.kernel_placement(bytes(header), 1 << 20) == ("arm64 Image", 0x200000, 0x3000000)
+    header[16:24] = bytes(8)
+    assert linux.kernel_placement(bytes(header), 1 << 20) == ("raw binary", 0x80000, 1 << 20)
+    assert linux.kernel_placement(b"#!/bin/sh\n", 10) == ("raw binary", 0x80000, 10)
+
+
+def test_an_empty_command_line_is_no_bootargs():
+    """QEMU's `-append ""` sets no /chosen/bootargs; neither does the
+    hypervisor's DTB for `--append ""` (None means the default)."""
+    from harness import fdt
+    board = fdt.serialize(fdt.Node("", {"#address-cells": fdt.cells(2)}, [
+        fdt.Node("memory@40000000"), fdt.Node("chosen", {"bootargs": fdt.string("old")})]))
+    chosen = fdt.parse(linux.guest_dtb(board, 0x40000000, 1 << 28, None, "")).find("chosen")
+    assert "bootargs" not in chosen.props
+    chosen = fdt.parse(linux.guest_dtb(board, 0x40000000, 1 << 28, None, "a b")).find("chosen")
+    assert chosen.string("bootargs") == "a b"
 
 
 def test_a_gdb_port_in_use_is_refused_before_qemu_starts():
