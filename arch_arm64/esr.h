@@ -39,7 +39,9 @@
 #define DABT_AR		BIT(14)	/* acquire/release */
 #define DABT_S1PTW	BIT(7)	/* fault on a stage-1 table walk */
 #define DABT_WNR	BIT(6)	/* write, not read */
+#define DABT_CM		BIT(8)	/* cache maintenance (DC, IC by address) */
 #define DABT_DFSC(iss)	FIELD(iss, 5, 0)	/* data fault status code */
+#define FSC_EXTERNAL_ABORT 0x10	/* DFSC/IFSC: synchronous external abort */
 
 /* ISS of a trapped MSR/MRS (EC_SYS64) */
 #define SYS64_DIR_READ	BIT(0)	/* MRS (read) */

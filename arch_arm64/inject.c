@@ -49,3 +49,15 @@ void arm64_inject_data_abort(struct vcpu *vcpu, u64 iss, u64 far)
 	write_sysreg(far_el1, far);
 	inject_sync(vcpu, (ec << ESR_EC_SHIFT) | ESR_IL | iss);
 }
+
+/* A synchronous external abort, as KVM injects one (inject_fault.c,
+ * inject_abt64): an instruction or data abort with FSC 0x10, IL as the
+ * trapped instruction's, and nothing else in the syndrome. */
+void arm64_inject_external_abort(struct vcpu *vcpu, bool instruction, u64 far, u64 il)
+{
+	bool el0 = from_el0(vcpu->arch.regs.spsr_el2);
+	u64 ec = instruction ? (el0 ? EC_IABT_LOW : EC_IABT_CUR) : (el0 ? EC_DABT_LOW : EC_DABT_CUR);
+
+	write_sysreg(far_el1, far);
+	inject_sync(vcpu, (ec << ESR_EC_SHIFT) | il | FSC_EXTERNAL_ABORT);
+}

@@ -5,3 +5,4 @@
 
 struct vcpu;
 void arm64_inject_data_abort(struct vcpu *vcpu, u64 iss, u64 far);
+void arm64_inject_external_abort(struct vcpu *vcpu, bool instruction, u64 far, u64 il);

@@ -2,7 +2,8 @@
  * into one `struct exit` (decode_sync), let hv/exit.c handle it, then write
  * the result into the guest's registers and step its PC (arch_exit_apply).
  * What the architecture answers with an exception in the guest (an
- * unaligned device access) is answered here, without the core. */
+ * unaligned device access), and what KVM answers so (hv/vm.h's
+ * UNBACKED_KVM), is answered here, without the core. */
 #include "arch.h"
 #include "console.h"
 #include "esr.h"
@@ -44,13 +45,32 @@ static __attribute__((noinline)) void reflect_alignment_fault(struct vcpu *v, u6
 	arm64_inject_data_abort(v, (iss & DABT_WNR) | DFSC_ALIGNMENT, read_sysreg(far_el2));
 }
 
+/* An abort at an address with no RAM that no syndrome lets anyone emulate:
+ * an instruction fetch, or a load or store with ISV=0 (LDP, a stage-1 table
+ * walk, ...). A VM with KVM's policy (hv/vm.h) gets what KVM gives
+ * (arch/arm64/kvm/mmu.c, kvm_handle_guest_abort; mmio.c, io_mem_abort, where
+ * QEMU has KVM inject for ISV=0): cache maintenance by address is skipped,
+ * anything else is a synchronous external abort at its own EL1. False when
+ * it was answered so; counted as the mmio exit it was. */
+static __attribute__((noinline)) bool answer_as_kvm(struct vcpu *v, u64 esr, bool instruction)
+{
+	if (v->vm->unbacked != UNBACKED_KVM)
+		return false;
+	v->exits[EXIT_MMIO]++;
+	if (!instruction && (ESR_ISS(esr) & DABT_CM))
+		v->arch.regs.elr_el2 += insn_len(esr);
+	else
+		arm64_inject_external_abort(v, instruction, read_sysreg(far_el2), esr & ESR_IL);
+	return true;
+}
+
 /* False when the abort was answered here, in the guest, without the core. */
 static bool decode_data_abort(struct vcpu *v, u64 esr, struct exit *e)
 {
 	u64 iss = ESR_ISS(esr);
 
-	if (!(iss & DABT_ISV))
-		return true;	/* no syndrome to emulate from: stays EXIT_UNHANDLED */
+	if (!(iss & DABT_ISV))	/* no syndrome to emulate from: EXIT_UNHANDLED, or KVM's answer */
+		return !answer_as_kvm(v, esr, false);
 	e->addr = fault_ipa();
 	e->size = 1 << DABT_SAS(iss);
 	if (e->addr & (e->size - 1)) {
@@ -99,6 +119,8 @@ static bool decode_sync(struct vcpu *v, u64 esr, struct exit *e)
 		break;
 	case EC_DABT_LOW:
 		return decode_data_abort(v, esr, e);
+	case EC_IABT_LOW:	/* a fetch from an address with no RAM */
+		return !answer_as_kvm(v, esr, true);
 	default:
 		break;		/* EXIT_UNHANDLED */
 	}

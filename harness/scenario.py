@@ -4,6 +4,7 @@ scenario shares are here."""
 import re
 import tomllib
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 
@@ -26,6 +27,7 @@ class Scenario:
     min_exits: dict[str, dict[str, int]] = field(default_factory=dict)
     interleaved: list[str] = field(default_factory=list)
     from_reset: list[str] = field(default_factory=list)   # VMs started as after a CPU reset
+    unbacked: dict[str, str] = field(default_factory=dict)  # VM -> "stop" or "kvm" (see the TOML)
     arches: list[str] | None = None           # architectures or target names
     ram_mib: dict[str, int] = field(default_factory=dict)  # VM -> RAM in MiB (default: target's)
     vcpus: dict[str, int] = field(default_factory=dict)    # VM -> vCPUs, each on its own CPU
@@ -76,6 +78,7 @@ class ScenarioSpec(Strict):
     min_exits: dict[str, dict[str, NonNegativeInt]] = {}
     interleaved: list[str] = []
     from_reset: list[str] = []
+    unbacked: dict[str, Literal["stop", "kvm"]] = {}
     arches: list[str] | None = None
     timeout: PositiveFloat = 60
     silence: PositiveFloat | None = None
@@ -104,6 +107,7 @@ def check_spec(name: str, spec: ScenarioSpec, where: str, table: str) -> None:
     vms = set(spec.vms)
     named = {"expect": set(spec.expect) - {"hv"}, "min_exits": set(spec.min_exits),
              "ram_mib": set(spec.ram_mib), "vcpus": set(spec.vcpus),
+             "unbacked": set(spec.unbacked),
              "interleaved": set(spec.interleaved), "from_reset": set(spec.from_reset),
              "console_vm": {spec.console_vm} - {None}}
     for key, names in named.items():

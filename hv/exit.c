@@ -42,6 +42,11 @@ static enum exit_action handle_device(struct vcpu *vcpu, struct exit *e, enum bu
 	struct vm *vm = vcpu->vm;
 	struct device *d = vm_find_device(vm, space, e->addr);
 
+	if (!d && space == BUS_MMIO && vm->unbacked == UNBACKED_KVM) {
+		e->result = 0;	/* KVM exits to its VMM, which finds no device there:
+				 * QEMU and kvmtool ignore the store, read 0 */
+		return EXIT_RESUME;
+	}
 	if (!d)
 		return stop_with_report(vcpu, e, space == BUS_MMIO ?
 					"access outside its memory map" : "access to an I/O port with no device");

@@ -57,6 +57,7 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	vm->id = id;
 	vm->name = cfg->name;
 	vm->from_reset = cfg->from_reset;
+	vm->unbacked = cfg->unbacked;
 	vm->passthrough = cfg->boot.dtb != NULL;
 	if (vm->passthrough && vm_config_count != 1)
 		panic("vm %s: a Linux guest owns the real UART and GIC: it must run alone", vm->name);

@@ -20,6 +20,15 @@ struct vcpu {
 	u64 exits[EXIT_KIND_COUNT];	/* per vCPU: each CPU counts its own */
 };
 
+/* What an access to an address with no RAM and no device does, per VM. */
+enum unbacked_policy {
+	UNBACKED_STOP,	/* the VM stops, with a decoded report: the lessons' way */
+	UNBACKED_KVM,	/* what KVM (and QEMU behind it) does: a load or store the
+			 * syndrome describes reads 0 and writes nothing; one it
+			 * does not (ISV=0), or an instruction fetch, is a
+			 * synchronous external abort the guest's own EL1 takes */
+};
+
 struct mem_region {
 	u64 gpa, size;
 	u8 *host;
@@ -37,6 +46,7 @@ struct vm {
 	char line[VM_LINE_MAX];		/* console output not yet printed */
 	unsigned line_len;
 	bool from_reset;		/* see struct vm_config */
+	enum unbacked_policy unbacked;	/* see struct vm_config */
 	bool passthrough;		/* owns the real UART and GIC (a single Linux guest) */
 	bool power_off_requested;	/* set by a device: stop after this access */
 	volatile bool stopped;
@@ -59,6 +69,7 @@ struct vm_config {
 	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a VM that runs alone */
 	struct linux_blobs boot;	/* .dtb == NULL: not a Linux guest */
 	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
+	enum unbacked_policy unbacked;	/* an access where there is no RAM and no device */
 };
 extern const struct vm_config vm_configs[];
 extern const unsigned vm_config_count;

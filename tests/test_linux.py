@@ -1,15 +1,17 @@
 """The Linux guest: Debian's arm64 kernel boots under the hypervisor to a
 busybox shell, with 1 and with 2 vCPUs; a test types commands into it (uname -r, nproc, and
 /proc/interrupts twice, whose timer count must rise: the virtual timer's
-interrupt reaches the guest through a list register) and powers it off with
-PSCI SYSTEM_OFF. conftest.py prepares the kernel and initramfs first when
+interrupt reaches the guest through a list register; devmem of an empty
+device slot, which reads 0 as under KVM rather than stopping the VM) and
+powers it off with PSCI SYSTEM_OFF. conftest.py prepares the kernel and initramfs first when
 run as root (`./lab prepare-linux`); otherwise the tests are skipped with
 the command to run (under CI they fail)."""
 import re
 
 from harness import lab, linux
 
-COMMANDS = ["uname -r", "nproc", "cat /proc/interrupts", "sleep 1", "cat /proc/interrupts"]
+COMMANDS = ["uname -r", "nproc", "cat /proc/interrupts", "sleep 1", "cat /proc/interrupts",
+            "devmem 0x0a003e00 32"]       # QEMU virt's last virtio-mmio slot: no device here
 
 
 # With 2 vCPUs, power off from CPU 1: CPU 0 must be kicked out of its WFI.
@@ -25,4 +27,5 @@ def test_linux_shell(linux_prepared, shell_scenario):
     assert answers["nproc"] == str(cpus)
     first, second = result.session[2][1], result.session[4][1]
     assert linux.timer_interrupts(second) > linux.timer_interrupts(first), (first, second)
+    assert result.session[5] == ("devmem 0x0a003e00 32", "0x00000000")
     assert "hv: vm 'linux' stopped: powered off" in result.lines

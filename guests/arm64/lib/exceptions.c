@@ -3,7 +3,8 @@
  * A synchronous exception that points at its instruction (an abort, an
  * undefined instruction) resumes after it; a breakpoint, watchpoint or step
  * disarms self-hosted debug (MDSCR_EL1.MDE, KDE, SS) and resumes where it
- * was; an interrupt or SError is only counted. */
+ * was; an interrupt or SError is only counted. A guest about to call an
+ * address that cannot run sets return_to_caller: that call returns. */
 #include "guest.h"
 
 #define KIND_SYNC	0		/* vector entry within its group of four */
@@ -17,6 +18,7 @@
 #define MDSCR_SS	BIT(0)
 #define MDSCR_KDE	BIT(13)
 #define MDSCR_MDE	BIT(15)
+#define FRAME_X30	30		/* exceptions.S saves x0-x30 in order */
 
 volatile struct guest_exception_record guest_exceptions;
 
@@ -30,7 +32,6 @@ void guest_exception(u64 kind, u64 *frame)
 	volatile struct guest_exception_record *r = &guest_exceptions;
 	u64 esr = sysreg_read(esr_el1), ec = ESR_EC(esr);
 
-	(void)frame;
 	r->count++;
 	r->vector = kind;
 	r->esr = esr;
@@ -38,6 +39,11 @@ void guest_exception(u64 kind, u64 *frame)
 	r->elr = sysreg_read(elr_el1);
 	if (kind % 4 != KIND_SYNC)
 		return;
+	if (r->return_to_caller) {
+		r->return_to_caller = false;
+		sysreg_write(elr_el1, frame[FRAME_X30]);
+		return;
+	}
 	if (ec >= EC_DEBUG_FIRST && ec <= EC_DEBUG_LAST) {
 		sysreg_write(mdscr_el1, sysreg_read(mdscr_el1) & ~(MDSCR_MDE | MDSCR_KDE | MDSCR_SS));
 		return;

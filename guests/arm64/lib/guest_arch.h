@@ -90,6 +90,8 @@ extern char secondary_entry[];
  * exception is counted and recorded, and the guest resumes. */
 struct guest_exception_record {
 	u64 count, vector, esr, far, elr;
+	bool return_to_caller;	/* set: the next synchronous exception resumes at
+				 * x30, as if a call to a bad address returned */
 };
 extern volatile struct guest_exception_record guest_exceptions;
 extern char guest_vectors[];
