@@ -14,6 +14,10 @@
 #include "vm.h"
 
 #define INSN_LEN	4	/* every A64 instruction is 4 bytes */
+
+/* vcpu.c: the world switch, and work left for a vCPU (arch.pending). */
+void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next);
+void arm64_vcpu_pending(struct vcpu *vcpu);
 #define DFSC_ALIGNMENT	0x21	/* data fault status code: alignment fault */
 
 static u64 guest_reg(const struct vcpu *v, unsigned n)
@@ -65,7 +69,8 @@ static __attribute__((noinline)) bool answer_as_kvm(struct vcpu *v, u64 esr, boo
 }
 
 /* False when the abort was answered here, in the guest, without the core. */
-static bool decode_data_abort(struct vcpu *v, u64 esr, struct exit *e)
+static inline __attribute__((always_inline)) bool decode_data_abort(struct vcpu *v, u64 esr,
+									struct exit *e)
 {
 	u64 iss = ESR_ISS(esr);
 
@@ -177,11 +182,21 @@ static void route_interrupt(struct vcpu *vcpu, u32 intid)
 	}
 }
 
-/* vcpu.c: the world switch, and work left for a vCPU (arch.pending). */
-void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next);
-void arm64_vcpu_pending(struct vcpu *vcpu);
 
-struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
+/* The vCPU the core chose, made ready to enter: the world switch if it is
+ * another one, and work left for it (arch.pending: rare). */
+static inline struct vcpu *enter_next(struct vcpu *prev, struct vcpu *next)
+{
+	if (next != prev)
+		arm64_vcpu_switch(prev, next);
+	if (next->arch.pending)
+		arm64_vcpu_pending(next);
+	return next;
+}
+
+/* Every exit but the fast lane's: decode into a struct exit, let the
+ * portable core handle it and choose the next vCPU, switch worlds. */
+static __attribute__((noinline)) struct vcpu *handle_exit_full(struct vcpu *vcpu, u64 vector)
 {
 	struct exit e;
 
@@ -210,12 +225,56 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 		e.syndrome = read_sysreg(esr_el2);	/* stays EXIT_UNHANDLED */
 	}
 
-	struct vcpu *next = hv_handle_exit(vcpu, &e);
-	if (next != vcpu)
-		arm64_vcpu_switch(vcpu, next);
-	if (next->arch.pending)		/* rare, and off the hot path */
-		arm64_vcpu_pending(next);
-	return next;
+	return enter_next(vcpu, hv_handle_exit(vcpu, &e));
+}
+
+/* The fast lane: a hypercall answered at once (hypercall_immediate(): no
+ * scheduling decision) goes no further than this, its arguments and result
+ * in the saved x0-x3, with the same checks as the full path: the exit is
+ * counted, a vCPU another CPU stopped meanwhile goes the full way (and so
+ * does every other hypercall, with nothing done here), and work left for
+ * the vCPU (arch.pending) is done before it runs again. */
+static __attribute__((noinline)) struct vcpu *hypercall_lane(struct vcpu *vcpu)
+{
+	u64 *x = vcpu->arch.regs.x;
+
+	if (!vcpu->runnable || !hypercall_immediate(vcpu->vm, x, &x[0]))
+		return handle_exit_full(vcpu, VEC_SYNC);
+	vcpu->exits[EXIT_HYPERCALL]++;
+	return enter_next(vcpu, vcpu);	/* ELR_EL2 already points past the HVC */
+}
+
+/* The fast lane's other half: a load or store to an emulated device, with
+ * a syndrome to emulate from (ISV=1), goes from decoding straight to the
+ * device (hv_fast_mmio()), the full path's every check included; anything
+ * else, with nothing done, the full path. */
+static __attribute__((noinline)) struct vcpu *mmio_lane(struct vcpu *vcpu, u64 esr)
+{
+	struct exit e;
+	struct vcpu *next;
+
+	e.syndrome = esr;
+	if (!decode_data_abort(vcpu, esr, &e))
+		return vcpu;		/* answered here: an alignment fault, KVM's abort */
+	if ((ESR_ISS(esr) & DABT_ISV) && (next = hv_fast_mmio(vcpu, &e)))
+		return enter_next(vcpu, next);
+	return handle_exit_full(vcpu, VEC_SYNC);
+}
+
+/* From vectors.S, with the guest's registers saved: the vCPU to enter
+ * next. The two commonest exits take the fast lane; the others, and those
+ * the lane turns down with nothing done, the full path. */
+struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
+{
+	if (vector == VEC_SYNC) {
+		u64 esr = read_sysreg(esr_el2);
+
+		if (ESR_EC(esr) == EC_HVC64)
+			return hypercall_lane(vcpu);
+		if (ESR_EC(esr) == EC_DABT_LOW)
+			return mmio_lane(vcpu, esr);
+	}
+	return handle_exit_full(vcpu, vector);
 }
 
 /* An exception taken at EL2: a bug in the hypervisor. */

@@ -136,6 +136,19 @@ def save(name: str, metrics: dict) -> Path:
     return path
 
 
+# The goals a target's exit path is held to, in instructions (issue 11: a
+# null hypercall in 100 or fewer on arm64; issue 14: no device access
+# dearer than before the world switch grew). tests/test_exit_path.py checks.
+GOALS = {"arm64": {"hypercall_roundtrip": 100, "mmio_roundtrip": 256}}
+
+
+def missed_goals(target: str, metrics: dict[str, dict]) -> list[str]:
+    """The goals of GOALS[target] the metrics miss, one line each."""
+    return [f"{name}: {metrics[name]['value']} {metrics[name]['unit']}, goal {goal} or fewer"
+            for name, goal in GOALS.get(target, {}).items()
+            if name in metrics and metrics[name]["value"] > goal]
+
+
 def table(reports: list[dict]) -> str:
     names = sorted({m for r in reports for m in r["metrics"]})
     head = f"{'metric':<22}" + "".join(f"{r['target']:>16}" for r in reports) + "  unit"
@@ -147,6 +160,12 @@ def table(reports: list[dict]) -> str:
             cells += f"{m['value']:>16}" if m else f"{'-':>16}"
             unit = unit or (m["unit"] if m else "")
         rows.append(f"{n:<22}{cells}  {unit}")
+    for r in reports:
+        goals = GOALS.get(r["target"], {})
+        if goals:
+            missed = missed_goals(r["target"], r["metrics"])
+            rows.append(f"{r['target']}: goals ({', '.join(f'{n} <= {g}' for n, g in goals.items())})"
+                        f" {'missed: ' + '; '.join(missed) if missed else 'met'}")
     return "\n".join(rows)
 
 

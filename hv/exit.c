@@ -35,6 +35,22 @@ static enum exit_action stop_with_report(struct vcpu *vcpu, struct exit *e, cons
 	return EXIT_STOPPED;
 }
 
+/* The access itself, to device `d`: its model reads or writes. A device
+ * may ask for the VM to be powered off (vm->power_off_requested). */
+static inline __attribute__((always_inline)) enum exit_action
+device_access(struct vm *vm, struct device *d, struct exit *e)
+{
+	if (e->write)
+		d->ops->write(vm, d, e->addr - d->base, e->size, e->value);
+	else
+		e->result = d->ops->read(vm, d, e->addr - d->base, e->size);
+	if (vm->power_off_requested) {
+		vm_stop(vm, "powered off");
+		return EXIT_STOPPED;
+	}
+	return EXIT_RESUME;
+}
+
 /* A load or store to guest-physical memory with no RAM behind it, or to an
  * I/O port: either an emulated device, or a guest reaching outside its map. */
 static enum exit_action handle_device(struct vcpu *vcpu, struct exit *e, enum bus_space space)
@@ -52,15 +68,7 @@ static enum exit_action handle_device(struct vcpu *vcpu, struct exit *e, enum bu
 					"access outside its memory map" : "access to an I/O port with no device");
 	if (!e->size)
 		return stop_with_report(vcpu, e, "device access by an instruction the hypervisor cannot decode");
-	if (e->write)
-		d->ops->write(vm, d, e->addr - d->base, e->size, e->value);
-	else
-		e->result = d->ops->read(vm, d, e->addr - d->base, e->size);
-	if (vm->power_off_requested) {
-		vm_stop(vm, "powered off");
-		return EXIT_STOPPED;
-	}
-	return EXIT_RESUME;
+	return device_access(vm, d, e);
 }
 
 static enum exit_action handle_mmio(struct vcpu *vcpu, struct exit *e)
@@ -129,17 +137,35 @@ static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct
 	[EXIT_UNHANDLED] = handle_unhandled,
 };
 
-struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e)
+/* After the handler: its result into the guest, then the same vCPU or the
+ * scheduler's choice. */
+static struct vcpu *next_vcpu(struct vcpu *vcpu, struct exit *e, enum exit_action action)
 {
-	vcpu->exits[e->kind]++;
-	if (!vcpu->runnable)		/* stopped meanwhile, by another vCPU of its VM */
-		return sched_next(vcpu);
-
-	enum exit_action action = handlers[e->kind](vcpu, e);
-
 	if (action != EXIT_STOPPED)
 		arch_exit_apply(vcpu, e);
 	if (action == EXIT_RESUME)
 		return vcpu;
 	return sched_next(vcpu);
+}
+
+struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e)
+{
+	vcpu->exits[e->kind]++;
+	if (!vcpu->runnable)		/* stopped meanwhile, by another vCPU of its VM */
+		return sched_next(vcpu);
+	return next_vcpu(vcpu, e, handlers[e->kind](vcpu, e));
+}
+
+/* The fast lane's device access (an EXIT_MMIO the architecture decoded):
+ * what hv_handle_exit() does with it, minus the exit table, when a device
+ * covers the address; NULL, with nothing done, when none does (or the vCPU
+ * was stopped meanwhile): the full path then reports or answers it. */
+struct vcpu *hv_fast_mmio(struct vcpu *vcpu, struct exit *e)
+{
+	struct device *d = vm_find_device(vcpu->vm, BUS_MMIO, e->addr);
+
+	if (!d || !vcpu->runnable)
+		return NULL;
+	vcpu->exits[EXIT_MMIO]++;
+	return next_vcpu(vcpu, e, device_access(vcpu->vm, d, e));
 }

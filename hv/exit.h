@@ -41,7 +41,16 @@ enum exit_action {
 const char *exit_kind_name(enum exit_kind kind);
 
 struct vcpu;
+struct vm;
 enum exit_action handle_hypercall(struct vcpu *vcpu, struct exit *e);	/* hypercall.c */
+/* A hypercall answered at once, with no scheduling decision (every one but
+ * HC_YIELD and HC_EXIT): `a` holds the number and arguments; false, with
+ * nothing done, for any other. An exit path's fast lane calls it. */
+bool hypercall_immediate(struct vm *vm, const u64 a[4], u64 *result);
 
 /* Handle one exit of `vcpu`; returns the vCPU to run next. */
 struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e);
+/* The same for a decoded device access (e->kind EXIT_MMIO, size known),
+ * from an exit path's fast lane: NULL, with nothing done, if no device
+ * covers the address. */
+struct vcpu *hv_fast_mmio(struct vcpu *vcpu, struct exit *e);
