@@ -53,6 +53,32 @@ struct vgic_cpu_state {
 	u32 lr_used;		/* which of them hold one (not empty in ICH_ELRSR_EL2) */
 };
 
+/* An emulated GICv3 (vgic.c), for a VM with an interrupt controller of its
+ * own: 32 interrupts' state, one bit each (a priority byte each). */
+struct vgic_irqs {
+	u32 group, enabled, pending, active;
+	u32 level;		/* the device's line (level-sensitive interrupts) */
+	u32 edge;		/* edge-triggered (GICD_ICFGR) */
+	u8 priority[32];
+};
+
+/* A vCPU's redistributor: its SGIs and PPIs, and which INTID each of its
+ * list registers holds (intid + 1; 0: none). */
+struct vgic_redist {
+	struct vgic_irqs irqs;
+	u8 lr_held[GIC_MAX_LRS];
+	bool sleeping;		/* GICR_WAKER.ProcessorSleep */
+};
+
+/* The distributor: the SPIs (INTIDs 32-63) and where each is routed. */
+#define VGIC_SPIS	32
+struct vgic_dist {
+	u32 ctlr;		/* GICD_CTLR: EnableGrp0, EnableGrp1 */
+	struct vgic_irqs irqs;
+	u64 irouter[VGIC_SPIS];
+	bool lock;		/* the whole VM's interrupt state, any CPU */
+};
+
 /* Breakpoint and watchpoint registers and the rest of the self-hosted debug
  * state a guest reaches once MDCR_EL2.TDA/TDOSA no longer trap (debug.c). */
 #define DEBUG_MAX_POINTS 16
@@ -65,8 +91,12 @@ struct debug_state {
 
 /* arch_vcpu.pending: work for the vCPU's own CPU before it enters the guest
  * next, set by itself or by another CPU. Bits 0-15: SGIs received, not yet in
- * a list register; PENDING_RESET: PSCI CPU_ON restarts the vCPU. */
+ * a list register (a pass-through guest); PENDING_VGIC: its emulated GIC
+ * has news for the list registers; PENDING_RESET: PSCI CPU_ON restarts the
+ * vCPU; PENDING_VM_RESET: SYSTEM_RESET restarts its VM (vCPU 0's CPU). */
 #define PENDING_SGIS	0xffffu
+#define PENDING_VGIC	(1u << 16)
+#define PENDING_VM_RESET (1u << 30)
 #define PENDING_RESET	(1u << 31)
 
 struct arch_vcpu {
@@ -74,6 +104,7 @@ struct arch_vcpu {
 	struct el1_sysregs el1;
 	struct fpsimd_state fp;
 	struct vgic_cpu_state gic;
+	struct vgic_redist vgic;	/* its redistributor, if the VM has a vGIC */
 	struct debug_state debug;
 	bool debug_in_use;	/* it touched a debug register: its state is switched */
 	u64 vmpidr_el2;		/* the MPIDR_EL1 the guest reads */
@@ -85,5 +116,6 @@ struct arch_vcpu {
 struct arch_vm {
 	u64 *stage2_root;	/* level-1 table of the stage-2 translation */
 	u64 vttbr_el2;		/* table address and VMID */
+	struct vgic_dist vgic;	/* its distributor, if vm->irqchip */
 };
 #endif

@@ -9,6 +9,7 @@
 #include "esr.h"
 #include "exit.h"
 #include "sysreg.h"
+#include "vgic.h"
 #include "vm.h"
 
 #define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
@@ -35,14 +36,18 @@
 #define ICC_CTLR_EOIMODE	BIT(1)	/* EOIR drops priority, DIR deactivates */
 
 #define ICH_HCR_EN		BIT(0)	/* virtual CPU interface on */
+#define ICH_HCR_UIE		BIT(1)	/* maintenance interrupt when at most one LR is valid */
 #define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
 #define ICH_VTR_PREBITS(v)	FIELD(v, 28, 26)	/* preemption bits, minus one */
 #define GIC_MIN_PREBITS		5	/* 5 bits: one ICH_AP<g>R<n>_EL2 per group */
-#define ICH_LR_STATE_PENDING	(1ULL << 62)
-#define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
-#define ICH_LR_GROUP1		BIT(60)
-#define ICH_LR_PRIORITY_SHIFT	48
-#define ICH_LR_PINTID_SHIFT	32
+#define GICR_ISENABLER0_OFF	0x0100
+#define GICR_ICENABLER0_OFF	0x0180
+#define GICR_ISACTIVER0_OFF	0x0300
+#define GICR_ICACTIVER0_OFF	0x0380
+#define GICD_IGROUPR		0x0080
+#define GICD_ISENABLER		0x0100
+#define GICD_IPRIORITYR		0x0400
+#define GICD_IROUTER		0x6000
 
 static volatile u32 *reg32(u64 base, u64 offset)
 {
@@ -77,6 +82,7 @@ void gic_cpu_init(unsigned cpu)
 	while (*reg32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
 	gic_enable_private(cpu, GIC_SGI_KICK);
+	gic_enable_private(cpu, GIC_INTID_MAINTENANCE);
 
 	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_DFB |
 		     ICC_SRE_DIB | ICC_SRE_ENABLE);
@@ -100,6 +106,13 @@ void gic_end_of_interrupt(u32 intid)
 	write_sysreg(ICC_DIR_EL1, intid);
 }
 
+/* An interrupt handed to a guest: the priority drop only; it stays active
+ * until the guest's own EOI deactivates it (a list register with HW=1). */
+void gic_priority_drop(u32 intid)
+{
+	write_sysreg(ICC_EOIR1_EL1, intid);
+}
+
 /* ICH_LR<n>_EL2 is S3_4_C12_C<12 + n/8>_<n%8>: MSR and MRS need the
  * register in the instruction, so each accessor has a case per register. */
 #define ICH_LRS(X) \
@@ -107,7 +120,7 @@ void gic_end_of_interrupt(u32 intid)
 	X(6, 12, 6) X(7, 12, 7) X(8, 13, 0) X(9, 13, 1) X(10, 13, 2) X(11, 13, 3) \
 	X(12, 13, 4) X(13, 13, 5) X(14, 13, 6) X(15, 13, 7)
 
-static u64 read_list_register(unsigned n)
+u64 gic_read_lr(unsigned n)
 {
 #define READ_LR(i, crm, op2) case i: return read_sysreg(S3_4_C12_C##crm##_##op2);
 	switch (n) {
@@ -117,13 +130,64 @@ static u64 read_list_register(unsigned n)
 	return 0;
 }
 
-static void write_list_register(unsigned n, u64 value)
+void gic_write_lr(unsigned n, u64 value)
 {
 #define WRITE_LR(i, crm, op2) case i: write_sysreg(S3_4_C12_C##crm##_##op2, value); break;
 	switch (n) {
 	ICH_LRS(WRITE_LR)
 	}
 #undef WRITE_LR
+}
+
+unsigned gic_lr_count(void)
+{
+	return ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
+}
+
+/* The maintenance interrupt (PPI 25) when at most one list register is
+ * left valid (ICH_HCR_EL2.UIE): interrupts that found every list register
+ * busy get theirs then, without waiting for another exit. A pass-through
+ * guest may have disabled PPI 25 in the redistributor it owns: enabled
+ * again when asked for. */
+void gic_underflow_irq(bool on)
+{
+	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN | (on ? ICH_HCR_UIE : 0));
+	isb();
+}
+
+void gic_request_maintenance(unsigned cpu)
+{
+	gic_enable_private(cpu, GIC_INTID_MAINTENANCE);
+	gic_underflow_irq(true);
+}
+
+/* Set bits of a private-interrupt register (ISENABLER0, ICACTIVER0 ...) in
+ * CPU `cpu`'s redistributor. */
+static void set_private(unsigned cpu, u64 reg, u32 bits)
+{
+	*reg32(PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE + GICR_SGI_BASE, reg) = bits;
+}
+
+void gic_private_enable(unsigned cpu, u32 intids, bool on)
+{
+	set_private(cpu, on ? GICR_ISENABLER0_OFF : GICR_ICENABLER0_OFF, intids);
+}
+
+void gic_private_active(unsigned cpu, u32 intids, bool on)
+{
+	set_private(cpu, on ? GICR_ISACTIVER0_OFF : GICR_ICACTIVER0_OFF, intids);
+}
+
+/* A shared peripheral interrupt for the hypervisor itself (the real UART's,
+ * when the VMs' consoles take input): Group 1, routed to CPU 0, enabled. */
+void gic_enable_spi(u32 intid)
+{
+	u64 d = PLATFORM_GICD_BASE;
+
+	*reg32(d, GICD_IGROUPR + intid / 32 * 4) |= (u32)BIT(intid % 32);
+	*(volatile u8 *)(d + GICD_IPRIORITYR + intid) = GIC_PRIORITY_DEFAULT;
+	*(volatile u64 *)(d + GICD_IROUTER + intid * 8) = 0;	/* affinity 0.0.0.0 */
+	*reg32(d, GICD_ISENABLER + intid / 32 * 4) = (u32)BIT(intid % 32);
 }
 
 /* Put `lr` into a list register. Two list registers must never hold the
@@ -136,18 +200,18 @@ static bool fill_list_register(u64 lr)
 	int free = -1;
 
 	for (unsigned n = 0; n < count; n++) {
-		u64 held = read_list_register(n);
+		u64 held = gic_read_lr(n);
 		if (empty & BIT(n)) {
 			free = free < 0 ? (int)n : free;
 		} else if ((u32)held == (u32)lr) {
-			write_list_register(n, held | ICH_LR_STATE_PENDING);
+			gic_write_lr(n, held | ICH_LR_STATE_PENDING);
 			isb();
 			return true;
 		}
 	}
 	if (free < 0)
 		return false;
-	write_list_register((unsigned)free, lr);
+	gic_write_lr((unsigned)free, lr);
 	isb();
 	return true;
 }
@@ -222,7 +286,7 @@ void gic_save_cpu(struct vgic_cpu_state *s)
 	s->lr_used = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
 	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
 		if (s->lr_used & BIT(n))
-			s->lr[n] = read_list_register(n);
+			s->lr[n] = gic_read_lr(n);
 }
 
 void gic_load_cpu(const struct vgic_cpu_state *s)
@@ -243,13 +307,16 @@ void gic_load_cpu(const struct vgic_cpu_state *s)
 	u32 live = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
 	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
 		if ((live | s->lr_used) & BIT(n))
-			write_list_register(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
+			gic_write_lr(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
 }
 
-/* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned
- * to CPU n, the guest's target list is already the physical one. */
+/* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. A VM with a vGIC
+ * has its SGIs emulated (vgic.c); for the pass-through guest, with vCPU n
+ * pinned to CPU n, the target list is already the physical one. */
 bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
+	if (vcpu->vm->irqchip)
+		return vgic_sysreg_access(vcpu, e);
 	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
 		return false;
 	write_sysreg(ICC_SGI1R_EL1, e->value);

@@ -12,6 +12,13 @@ void arch_timer_arm(u64 microseconds)
 	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
 }
 
+/* At counter value `count` (CNTPCT_EL0): when a waiting vCPU's timer is due. */
+void arch_timer_arm_at(u64 count)
+{
+	write_sysreg(cnthp_cval_el2, count);
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
+}
+
 void arch_timer_disarm(void)
 {
 	write_sysreg(cnthp_ctl_el2, 0);

@@ -11,7 +11,10 @@
 #include "gic.h"
 #include "inject.h"
 #include "sysreg.h"
+#include "vgic.h"
 #include "vm.h"
+
+bool arm64_console_receive(u32 intid);		/* uart.c */
 
 #define INSN_LEN	4	/* every A64 instruction is 4 bytes */
 
@@ -165,21 +168,50 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	r->elr_el2 += e->insn_len;
 }
 
-/* A device interrupt: the guest that owns the real devices gets it through
- * a list register; nobody else has a device, so it is just ended. */
-static void route_interrupt(struct vcpu *vcpu, u32 intid)
+/* A device interrupt for the guest that owns the real devices: through a
+ * list register, linked to its physical twin. */
+static void to_pass_through_guest(struct vcpu *vcpu, u32 intid)
 {
-	if (!vcpu->vm->passthrough || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
-		gic_end_of_interrupt(intid);
-	} else if (intid < GIC_SGI_COUNT) {	/* an SGI cannot be linked to its
-						 * physical twin (HW=1 needs pINTID >= 16): EL2 ends
-						 * it, and the vCPU keeps it pending until a list
-						 * register is free for a purely virtual copy */
+	if (intid < GIC_SGI_COUNT) {	/* an SGI cannot be linked to its
+					 * physical twin (HW=1 needs pINTID >= 16): EL2 ends
+					 * it, and the vCPU keeps it pending until a list
+					 * register is free for a purely virtual copy */
 		gic_end_of_interrupt(intid);
 		__atomic_fetch_or(&vcpu->arch.pending, (u32)BIT(intid), __ATOMIC_RELAXED);
 	} else {
 		gic_inject_hw(intid);
 	}
+}
+
+/* A physical interrupt at EL2, while `vcpu` is the one loaded on this CPU
+ * (NULL: none yet). A kick only makes the CPU leave its guest; the
+ * maintenance interrupt says list registers have room (vgic.c); the real
+ * UART's is typed input (uart.c); a timer PPI of a VM with a vGIC is its
+ * vCPU's; the rest belong to a pass-through guest, or to nobody. */
+enum exit_kind arm64_host_interrupt(struct vcpu *vcpu, u32 intid)
+{
+	struct vm *vm = vcpu ? vcpu->vm : NULL;
+
+	if (intid == TIMER_INTID_HYP_PHYS) {
+		gic_end_of_interrupt(intid);
+		arch_timer_disarm();
+		return EXIT_TIMER;
+	}
+	if (intid == GIC_SGI_KICK || intid == GIC_INTID_MAINTENANCE || !vm) {
+		gic_end_of_interrupt(intid);
+		if (intid == GIC_INTID_MAINTENANCE && vcpu)
+			vgic_maintenance(vcpu);
+	} else if (vm->passthrough) {
+		to_pass_through_guest(vcpu, intid);
+	} else if (arm64_console_receive(intid)) {
+		/* typed bytes, handed on */
+	} else if (vm->irqchip && (intid == TIMER_INTID_VIRT || intid == TIMER_INTID_PHYS)) {
+		gic_priority_drop(intid);
+		vgic_timer_fired(vcpu, intid);
+	} else {
+		gic_end_of_interrupt(intid);
+	}
+	return EXIT_IRQ;
 }
 
 
@@ -213,14 +245,7 @@ static __attribute__((noinline)) struct vcpu *handle_exit_full(struct vcpu *vcpu
 		u32 intid = gic_acknowledge();
 		if (intid == GIC_INTID_SPURIOUS)
 			return vcpu;
-		if (intid == TIMER_INTID_HYP_PHYS) {
-			gic_end_of_interrupt(intid);
-			arch_timer_disarm();
-			e.kind = EXIT_TIMER;
-		} else {
-			route_interrupt(vcpu, intid);
-			e.kind = EXIT_IRQ;
-		}
+		e.kind = arm64_host_interrupt(vcpu, intid);
 	} else if (vector == VEC_SERROR) {
 		e.syndrome = read_sysreg(esr_el2);	/* stays EXIT_UNHANDLED */
 	}

@@ -5,9 +5,11 @@
  * moves here, when the scheduler hands the CPU to another vCPU. The rule and
  * its table: docs/security.md. */
 #include "arch.h"
+#include "config.h"
 #include "debug.h"
 #include "gic.h"
 #include "sysreg.h"
+#include "vgic.h"
 #include "vm.h"
 
 extern u64 arm64_stack_top[];				/* smp.c */
@@ -48,21 +50,27 @@ static void load_el1(const struct el1_sysregs *s)
 #undef LOAD
 }
 
+/* The vCPU whose state is in each CPU's registers (it stays there while
+ * the CPU waits for something to run). */
+static struct vcpu *loaded[HV_MAX_CPUS];
+
 /* Everything of `vcpu` that lives in the CPU's registers, onto this CPU. */
 static void load_vcpu(struct vcpu *vcpu)
 {
 	struct arch_vcpu *a = &vcpu->arch;
 
+	loaded[arch_cpu_id()] = vcpu;
 	load_el1(&a->el1);
 	fpsimd_load(&a->fp);
 	gic_load_cpu(&a->gic);
+	vgic_load(vcpu);
 	if (a->debug_in_use)
 		debug_load(&a->debug);
 	else
 		debug_disable();
 	write_sysreg(vmpidr_el2, a->vmpidr_el2);
 	write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr_el2);
-	write_sysreg(hcr_el2, vcpu->vm->passthrough ? HCR_GUEST_ALONE : HCR_GUEST);
+	write_sysreg(hcr_el2, vcpu->vm->passthrough ? HCR_GUEST_ALONE : HCR_GUEST);	/* WFI traps */
 	write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & MDCR_HPMN_MASK) |
 		     (a->debug_in_use ? MDCR_GUEST_DEBUG : MDCR_GUEST));
 	isb();
@@ -75,6 +83,7 @@ static void save_vcpu(struct vcpu *vcpu)
 
 	save_el1(&a->el1);
 	fpsimd_save(&a->fp);
+	vgic_put(vcpu);		/* first: the list registers its guest emptied */
 	gic_save_cpu(&a->gic);
 	if (a->debug_in_use)
 		debug_save(&a->debug);
@@ -89,8 +98,10 @@ void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 
 /* Work another CPU (or an interrupt) left for `vcpu` before it runs again:
  * a restart by PSCI CPU_ON, done here on the vCPU's own CPU, so that the
- * CPU that turned it off is done with it; SGIs waiting for a list register.
- * Called only when arch.pending is non-zero: off the exit path's hot path. */
+ * CPU that turned it off is done with it; news for the list registers from
+ * its vGIC; a pass-through guest's SGIs waiting for a list register (the
+ * maintenance interrupt says when one is free). Called only when
+ * arch.pending is non-zero: off the exit path's hot path. */
 void arm64_vcpu_pending(struct vcpu *vcpu)
 {
 	struct arch_vcpu *a = &vcpu->arch;
@@ -99,14 +110,37 @@ void arm64_vcpu_pending(struct vcpu *vcpu)
 	if (work & PENDING_RESET) {
 		u64 entry = a->reset_entry, context = a->reset_context;
 
+		vgic_put(vcpu);	/* its timers' physical interrupts are done with */
 		arch_vcpu_init(vcpu, entry);
 		arch_vcpu_set_boot_arg(vcpu, context);
 		load_vcpu(vcpu);
-		return;		/* a reset drops the SGIs of the vCPU's last life */
+		return;		/* a reset drops the interrupts of the vCPU's last life */
 	}
+	if (work & PENDING_VGIC) {
+		__atomic_fetch_and(&a->pending, ~PENDING_VGIC, __ATOMIC_ACQUIRE);
+		vgic_flush(vcpu);
+	}
+	if (!(work & PENDING_SGIS))
+		return;
 	for (u32 sgi = 0; sgi < GIC_SGI_COUNT; sgi++)
 		if ((work & BIT(sgi)) && gic_inject_virtual(sgi))
 			__atomic_fetch_and(&a->pending, ~(u32)BIT(sgi), __ATOMIC_RELAXED);
+	if (__atomic_load_n(&a->pending, __ATOMIC_RELAXED) & PENDING_SGIS)
+		gic_request_maintenance(arch_cpu_id());
+}
+
+/* A vCPU in WFI runs again once it has an interrupt to take; one whose VM
+ * has no interrupt controller at once (its WFI is a yield). */
+bool arch_vcpu_has_work(struct vcpu *vcpu)
+{
+	if (!vcpu->vm->irqchip)
+		return true;
+	return vgic_has_work(vcpu, loaded[arch_cpu_id()] == vcpu);
+}
+
+struct vcpu *arm64_loaded_vcpu(void)
+{
+	return loaded[arch_cpu_id()];
 }
 
 _Noreturn void guest_enter(struct vcpu *vcpu, u64 stack_top);	/* vectors.S */

@@ -152,6 +152,7 @@ class Build:
         for vm, guest in s.vms.items():
             entry = dict(name=vm, guest=guest, from_reset=vm in s.from_reset,
                          unbacked=s.unbacked.get(vm, "kvm" if guest == linux.GUEST else "stop"),
+                         irqchip=vm in s.irqchip or (guest == linux.GUEST and len(s.vms) > 1),
                          vcpu_count=s.vcpus.get(vm, 1),
                          ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB)
             if guest == linux.GUEST:

@@ -28,6 +28,7 @@ class Scenario:
     interleaved: list[str] = field(default_factory=list)
     from_reset: list[str] = field(default_factory=list)   # VMs started as after a CPU reset
     unbacked: dict[str, str] = field(default_factory=dict)  # VM -> "stop" or "kvm" (see the TOML)
+    irqchip: list[str] = field(default_factory=list)        # VMs given an emulated GICv3
     arches: list[str] | None = None           # architectures or target names
     ram_mib: dict[str, int] = field(default_factory=dict)  # VM -> RAM in MiB (default: target's)
     vcpus: dict[str, int] = field(default_factory=dict)    # VM -> vCPUs, each on its own CPU
@@ -79,6 +80,7 @@ class ScenarioSpec(Strict):
     interleaved: list[str] = []
     from_reset: list[str] = []
     unbacked: dict[str, Literal["stop", "kvm"]] = {}
+    irqchip: list[str] = []
     arches: list[str] | None = None
     timeout: PositiveFloat = 60
     silence: PositiveFloat | None = None
@@ -107,12 +109,12 @@ def check_spec(name: str, spec: ScenarioSpec, where: str, table: str) -> None:
     vms = set(spec.vms)
     named = {"expect": set(spec.expect) - {"hv"}, "min_exits": set(spec.min_exits),
              "ram_mib": set(spec.ram_mib), "vcpus": set(spec.vcpus),
-             "unbacked": set(spec.unbacked),
+             "unbacked": set(spec.unbacked), "irqchip": set(spec.irqchip),
              "interleaved": set(spec.interleaved), "from_reset": set(spec.from_reset),
              "console_vm": {spec.console_vm} - {None}}
     for key, names in named.items():
         for stray in sorted(names - vms):
-            bad(key if key in ("interleaved", "from_reset", "console_vm") else f"{key}.{stray}",
+            bad(key if key in ("interleaved", "from_reset", "console_vm", "irqchip") else f"{key}.{stray}",
                 f"names no such VM: {stray} (the VMs are {', '.join(sorted(vms))})")
     kinds = known_exit_kinds()
     for vm, minimums in spec.min_exits.items():

@@ -38,11 +38,16 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e);
 void arch_report_exit(struct vcpu *vcpu, const struct exit *e);
 
 /* Physical CPUs: which one this is (0: the boot CPU), start the others
- * (each ends in sched_first()), and wait for another CPU's event. */
+ * (each ends in sched_first()), wait for another CPU's event (or an
+ * interrupt, or a waiting vCPU's timer), and signal one. */
 unsigned arch_cpu_id(void);
 void arch_cpus_start(unsigned count);
 void arch_cpu_wait(void);
 void arch_cpu_wake_all(void);
+/* A vCPU that executed WFI/HLT (vcpu->halted) runs again once this says
+ * it has an interrupt to take: at once, for a VM with no interrupt
+ * controller of its own, whose WFI is only a yield. */
+bool arch_vcpu_has_work(struct vcpu *vcpu);
 /* Make the CPU that runs `vcpu` (pinned: CPU vcpu->id) leave the guest soon,
  * even from a WFI that does not trap, so that it sees the vCPU stopped. */
 void arch_vcpu_kick(struct vcpu *vcpu);

@@ -11,15 +11,24 @@ enum bus_space { BUS_MMIO, BUS_PIO };
 struct device_ops {
 	u64 (*read)(struct vm *vm, struct device *dev, u64 offset, u8 size);
 	void (*write)(struct vm *vm, struct device *dev, u64 offset, u8 size, u64 value);
+	void (*input)(struct vm *vm, struct device *dev);	/* a UART: bytes were typed */
 };
 
-#define DEVICE_STATE_WORDS	4
+/* A device's interrupt line, wired by the board (platform.c): the device
+ * says its level, the interrupt controller makes of it what it will. */
+struct irq_line {
+	void (*set)(struct vm *vm, u32 intid, bool level);
+	u32 intid;
+};
+
+#define DEVICE_STATE_WORDS	8
 
 struct device {
 	const char *name;
 	enum bus_space space;
 	u64 base, size;
 	const struct device_ops *ops;
+	struct irq_line irq;		/* .set == NULL: not wired */
 	u64 state[DEVICE_STATE_WORDS];	/* the model's registers, per VM */
 };
 

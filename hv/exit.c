@@ -104,10 +104,21 @@ static enum exit_action handle_paging(struct vcpu *vcpu, struct exit *e)
 	return EXIT_RESUME;
 }
 
-/* WFI/HLT, or the time slice is over: someone else's turn. */
+/* The time slice is over: someone else's turn. */
 static enum exit_action handle_reschedule(struct vcpu *vcpu, struct exit *e)
 {
 	(void)vcpu, (void)e;
+	return EXIT_RESCHEDULE;
+}
+
+/* WFI/HLT: the vCPU waits for an interrupt (sched.c passes it over until
+ * it has one); a console line it left unfinished, a shell's prompt, is
+ * shown now. */
+static enum exit_action handle_halt(struct vcpu *vcpu, struct exit *e)
+{
+	(void)e;
+	vconsole_idle(vcpu->vm);
+	vcpu->halted = true;
 	return EXIT_RESCHEDULE;
 }
 
@@ -129,7 +140,7 @@ static enum exit_action (*const handlers[EXIT_KIND_COUNT])(struct vcpu *, struct
 	[EXIT_MMIO] = handle_mmio,
 	[EXIT_PIO] = handle_pio,
 	[EXIT_SYSREG] = handle_sysreg,
-	[EXIT_HALT] = handle_reschedule,
+	[EXIT_HALT] = handle_halt,
 	[EXIT_FIRMWARE] = handle_firmware,
 	[EXIT_PAGING] = handle_paging,
 	[EXIT_TIMER] = handle_reschedule,

@@ -12,6 +12,7 @@ _Noreturn void hv_main(u64 free_start, u64 free_end)
 	printf("hv: teaching hypervisor, %s, %u VM(s)\n", HV_ARCH_NAME, vm_config_count);
 	mm_init(free_start, free_end);
 	vm_create_all();
+	vconsole_start();
 	arch_cpus_start(vm_max_vcpus());
 	arch_vcpu_run(sched_first());
 }

@@ -1,16 +1,37 @@
 /* CPU multiplexing: round robin on the boot CPU. Every switch starts a fresh
  * time slice on the hypervisor's timer; a vCPU that runs alone needs no tick
- * at all. A VM with several vCPUs runs alone, vCPU n pinned to physical CPU
- * n: the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
- * waits while it is off. When no VM is left, and every other CPU has left
- * its guest and finished what it was saying, the run ends with the exit
- * statistics. */
+ * at all. One VM may have several vCPUs, vCPU n pinned to physical CPU n:
+ * the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
+ * waits while it is off. A vCPU waiting in WFI for an interrupt is passed
+ * over until it has one (arch_vcpu_has_work); a CPU with nothing to run
+ * waits for an interrupt itself. When no VM is left, and every other CPU
+ * has left its guest and finished what it was saying, the run ends with the
+ * exit statistics. */
 #include "sched.h"
 #include "arch.h"
 #include "config.h"
 #include "console.h"
 #include "stats.h"
 #include "vm.h"
+
+/* The VM whose vCPU n runs on CPU n > 0: the one with several vCPUs. */
+static struct vm *pinned_vm(void)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		if (vms[i].vcpu_count > 1)
+			return &vms[i];
+	return &vms[0];
+}
+
+/* A vCPU the scheduler may run: on, and not waiting in WFI for an
+ * interrupt that has not come. */
+static bool ready(struct vcpu *v)
+{
+	if (!v->runnable || (v->halted && !arch_vcpu_has_work(v)))
+		return false;
+	v->halted = false;
+	return true;
+}
 
 static unsigned runnable_count(void)
 {
@@ -45,7 +66,7 @@ _Noreturn static void all_stopped(void)
 {
 	for (unsigned cpu = 1; cpu < vm_max_vcpus(); cpu++)
 		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE)) {
-			arch_vcpu_kick(&vms[0].vcpus[cpu]);	/* again: a guest may have hidden it */
+			arch_vcpu_kick(&pinned_vm()->vcpus[cpu]);	/* again: a guest may have hidden it */
 			arch_cpu_wait();	/* e.g. still printing its VM's stop report */
 		}
 	printf("hv: all VMs stopped\n");
@@ -57,16 +78,20 @@ _Noreturn static void all_stopped(void)
 /* A secondary CPU: its own vCPU when that is on; else wait for CPU_ON. */
 static struct vcpu *pinned_vcpu(unsigned cpu)
 {
-	struct vcpu *v = &vms[0].vcpus[cpu];
+	struct vcpu *v = &pinned_vm()->vcpus[cpu];
 
-	if (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
-		arch_cpu_wake_all();
-		while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
-			arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
-		__atomic_store_n(&parked[cpu], false, __ATOMIC_RELAXED);
+	for (;;) {
+		if (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+			arch_cpu_wake_all();
+			while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
+				arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+			__atomic_store_n(&parked[cpu], false, __ATOMIC_RELAXED);
+		}
+		if (ready(v))
+			return v;
+		arch_cpu_wait();		/* in WFI: until an interrupt comes for it */
 	}
-	return v;
 }
 
 /* The boot CPU: the next VM's vCPU 0 after `start`, round robin. */
@@ -75,12 +100,12 @@ static struct vcpu *next_on_boot_cpu(unsigned start)
 	for (;;) {
 		for (unsigned i = 1; i <= vm_count; i++) {
 			struct vcpu *v = &vms[(start + i) % vm_count].vcpus[0];
-			if (v->runnable)
+			if (ready(v))
 				return start_slice(v);
 		}
 		if (all_vms_stopped())
 			all_stopped();
-		arch_cpu_wait();	/* vCPU 0 is off, another vCPU of its VM still runs */
+		arch_cpu_wait();	/* every vCPU 0 off or in WFI: until an interrupt */
 	}
 }
 

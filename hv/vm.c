@@ -49,6 +49,15 @@ static void load_flat_image(struct vm *vm, const struct vm_config *cfg)
 	arch_vcpu_init(&vm->vcpus[0], GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
 }
 
+/* vCPU n of a VM runs on physical CPU n: only one VM can have several. */
+static bool several_vcpus_before(unsigned id)
+{
+	for (unsigned i = 0; i < id; i++)
+		if (vm_configs[i].vcpu_count > 1)
+			return true;
+	return false;
+}
+
 static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 {
 	u64 image_size = (u64)(cfg->image_end - cfg->image);
@@ -58,12 +67,14 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	vm->name = cfg->name;
 	vm->from_reset = cfg->from_reset;
 	vm->unbacked = cfg->unbacked;
-	vm->passthrough = cfg->boot.dtb != NULL;
+	vm->irqchip = cfg->irqchip;
+	vm->passthrough = cfg->boot.dtb != NULL && !vm->irqchip;
 	if (vm->passthrough && vm_config_count != 1)
-		panic("vm %s: a Linux guest owns the real UART and GIC: it must run alone", vm->name);
+		panic("vm %s: a Linux guest without an emulated GIC owns the real UART and GIC: "
+		      "it must run alone", vm->name);
 	vm->vcpu_count = cfg->vcpu_count ? cfg->vcpu_count : 1;
-	if (vm->vcpu_count > VM_MAX_VCPUS || (vm->vcpu_count > 1 && vm_config_count != 1))
-		panic("vm %s: %u vCPUs: at most %u, and more than one only for a VM that runs alone",
+	if (vm->vcpu_count > VM_MAX_VCPUS || (vm->vcpu_count > 1 && several_vcpus_before(id)))
+		panic("vm %s: %u vCPUs: at most %u, and only one VM with more than one",
 		      vm->name, vm->vcpu_count, VM_MAX_VCPUS);
 	vm->ram = (struct mem_region){
 		.gpa = GUEST_RAM_BASE,

@@ -6,9 +6,10 @@
 #include "device.h"
 #include "exit.h"
 
-#define VM_MAX_DEVICES	4
-#define VM_MAX_VCPUS	4	/* a multi-vCPU VM runs alone, vCPU n pinned to CPU n */
+#define VM_MAX_DEVICES	6
+#define VM_MAX_VCPUS	4	/* one VM may have several, vCPU n pinned to CPU n */
 #define VM_LINE_MAX	160
+#define VM_INPUT_MAX	256	/* typed bytes a VM has not read yet */
 
 struct vm;
 
@@ -17,6 +18,7 @@ struct vcpu {
 	struct vm *vm;
 	unsigned id;		/* 0 .. vcpu_count-1, also its physical CPU if SMP */
 	volatile bool runnable;	/* set by another CPU on PSCI CPU_ON */
+	bool halted;		/* in WFI: runs again once arch_vcpu_has_work() */
 	u64 exits[EXIT_KIND_COUNT];	/* per vCPU: each CPU counts its own */
 };
 
@@ -45,6 +47,11 @@ struct vm {
 	struct arch_vm arch;
 	char line[VM_LINE_MAX];		/* console output not yet printed */
 	unsigned line_len;
+	struct device *console;		/* the UART that takes typed input, if any */
+	u8 input[VM_INPUT_MAX];		/* typed, not yet read (vconsole.c) */
+	u16 input_head, input_tail;
+	u64 input_dropped;		/* typed while the buffer was full */
+	bool irqchip;			/* has an emulated interrupt controller */
 	bool from_reset;		/* see struct vm_config */
 	enum unbacked_policy unbacked;	/* see struct vm_config */
 	bool passthrough;		/* owns the real UART and GIC (a single Linux guest) */
@@ -69,6 +76,8 @@ struct vm_config {
 	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a VM that runs alone */
 	struct linux_blobs boot;	/* .dtb == NULL: not a Linux guest */
 	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
+	bool irqchip;		/* an emulated interrupt controller (arm64: GICv3), its
+				 * devices' interrupt lines, and WFI that waits for them */
 	enum unbacked_policy unbacked;	/* an access where there is no RAM and no device */
 };
 extern const struct vm_config vm_configs[];
@@ -95,6 +104,13 @@ unsigned vm_max_vcpus(void);
 /* Stop a VM for good; the others go on. */
 void vm_stop(struct vm *vm, const char *why);
 
-/* The console back end: guest bytes, line-buffered, prefixed "[name] ". */
+/* The console back end: guest bytes, line-buffered, prefixed "[name] ";
+ * an idle VM's unfinished line is shown, left open. Typed bytes go to the
+ * console owner (vconsole.c); its UART takes them with vconsole_getc(). */
 void vconsole_putc(struct vm *vm, char c);
 void vconsole_flush(struct vm *vm);
+void vconsole_idle(struct vm *vm);
+void vconsole_input(char c);
+bool vconsole_getc(struct vm *vm, char *c);
+bool vconsole_has_input(const struct vm *vm);
+void vconsole_start(void);
