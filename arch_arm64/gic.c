@@ -60,15 +60,22 @@ void gic_init(void)
 	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
 }
 
-/* A private interrupt (SGI or PPI) of physical CPU `cpu`: Group 1, the
- * default priority, enabled in that CPU's redistributor. */
-void gic_enable_private(unsigned cpu, u32 intid)
+/* A private interrupt (SGI or PPI) of physical CPU `cpu`: Group 1 (what
+ * EL2 acknowledges), the default priority ... */
+static void configure_private(unsigned cpu, u32 intid)
 {
 	u64 sgi = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE + GICR_SGI_BASE;
 
 	*reg32(sgi, GICR_IGROUPR0) |= BIT(intid);
 	*(volatile u8 *)(sgi + GICR_IPRIORITYR + intid) = GIC_PRIORITY_DEFAULT;
-	*reg32(sgi, GICR_ISENABLER0) = BIT(intid);
+}
+
+/* ... and enabled in that CPU's redistributor. */
+void gic_enable_private(unsigned cpu, u32 intid)
+{
+	configure_private(cpu, intid);
+	*reg32(PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE + GICR_SGI_BASE, GICR_ISENABLER0) =
+		BIT(intid);
 }
 
 /* Every CPU: wake its redistributor, set up its CPU interface, and accept
@@ -83,6 +90,8 @@ void gic_cpu_init(unsigned cpu)
 		;
 	gic_enable_private(cpu, GIC_SGI_KICK);
 	gic_enable_private(cpu, GIC_INTID_MAINTENANCE);
+	configure_private(cpu, TIMER_INTID_VIRT);	/* enabled while a VM with a vGIC runs */
+	configure_private(cpu, TIMER_INTID_PHYS);
 
 	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_DFB |
 		     ICC_SRE_DIB | ICC_SRE_ENABLE);

@@ -167,15 +167,16 @@ static u64 held(const struct vcpu *v)
 	return mask;
 }
 
-/* List registers the guest has emptied (EOI): their interrupts are done; a
+/* List registers the guest is done with (neither pending nor active after
+ * its EOI; ICH_ELRSR_EL2 does not count one that still asks for an EOI
+ * maintenance interrupt as empty): their interrupts are done, and a
  * level-sensitive one whose line is still high is pending again. */
 static void fold(struct vcpu *v)
 {
-	u64 empty = read_sysreg(ICH_ELRSR_EL2);
 	u8 *lr_held = v->arch.vgic.lr_held;
 
 	for (unsigned n = 0; n < gic_lr_count(); n++) {
-		if (!lr_held[n] || !(empty & BIT(n)))
+		if (!lr_held[n] || (gic_read_lr(n) & ICH_LR_STATE_MASK))
 			continue;
 		u32 intid = lr_held[n] - 1u;
 		struct vgic_irqs *b = bank(v, intid);
@@ -250,13 +251,14 @@ void vgic_flush(struct vcpu *v)
 }
 
 /* A physical timer PPI of the vCPU loaded on this CPU fired (EL2 only
- * dropped its priority: it stays active while the vCPU holds it). */
+ * dropped its priority: it stays active while the vCPU holds it). Its
+ * line is the physical one's: after the guest's EOI deactivates both, the
+ * timer raises it again if it is still due, so the model keeps no level. */
 void vgic_timer_fired(struct vcpu *v, u32 intid)
 {
 	struct vgic_dist *d = &v->vm->arch.vgic;
 
 	lock(d);
-	v->arch.vgic.irqs.level |= bit(intid);
 	v->arch.vgic.irqs.pending |= bit(intid);
 	unlock(d);
 	__atomic_fetch_or(&v->arch.pending, PENDING_VGIC, __ATOMIC_RELAXED);

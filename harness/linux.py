@@ -377,31 +377,58 @@ def direct_command(target, kernel: Path, initrd: Path | None, append: str) -> li
 PROMPT = "/ # "
 SHELL_TIMEOUT = 60               # seconds for one command's answer under TCG
 POWER_OFF = "poweroff -f"        # busybox: reboot(2) at once, which ends in PSCI SYSTEM_OFF
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+ANSI_ESCAPE = re.compile(r"(\x1b|\?)\[[0-9;?]*[A-Za-z]")   # raw, or as an emulated UART shows it
 
 
-def run_commands(child, commands: list[str], power_off: str = POWER_OFF,
-                 first_prompt: float = SHELL_TIMEOUT,
-                 shell_optional: bool = False) -> list[tuple[str, str]]:
+CTRL_A = "\x01"                  # then a VM's number: typed input goes to that VM
+
+
+def switch_console(child, vm: str, index: int) -> None:
+    """Give what is typed to VM `vm`, number `index` (its place in the
+    scenario): the hypervisor routes typed input to one VM, the console
+    owner, and Ctrl-A then a number changes it (hv/vconsole.c)."""
+    child.send(CTRL_A + str(index))
+    child.expect_exact(f"hv: console input goes to vm '{vm}'", timeout=SHELL_TIMEOUT)
+
+
+def _answer(text: str, command: str, vm: str | None) -> str:
+    """What a command printed: its lines (for a VM with an emulated UART,
+    the "[vm] " ones, unprefixed; another VM's and the hypervisor's
+    dropped), without the shell's echo of the command."""
+    lines = ANSI_ESCAPE.sub("", text).replace("\r", "").split("\n")
+    if vm:
+        prefix = f"[{vm}] "
+        lines = lines[:1] + [line[len(prefix):] for line in lines[1:] if line.startswith(prefix)]
+    if lines and lines[0].strip().endswith(command):
+        lines = lines[1:]                       # the shell's echo of the command
+    return "\n".join(lines).strip()
+
+
+def run_commands(child, commands: list[str], power_off: str | None = POWER_OFF,
+                 first_prompt: float = SHELL_TIMEOUT, shell_optional: bool = False,
+                 vm: str | None = None) -> list[tuple[str, str]]:
     """Type each command at the shell prompt and collect what it printed,
-    then power the guest off. `child` is the emulator under pexpect. The
-    first prompt may take `first_prompt` seconds (a long-running guest's
-    own limit: the scenario's prompt_timeout); with `shell_optional`, a
-    guest that ends before any prompt had no shell: nothing is typed."""
-    first = child.expect_exact([PROMPT, pexpect.EOF] if shell_optional else PROMPT,
+    then power the guest off (unless `power_off` is None). `child` is the
+    emulator under pexpect. The first prompt may take `first_prompt`
+    seconds (a long-running guest's own limit: the scenario's
+    prompt_timeout); with `shell_optional`, a guest that ends before any
+    prompt had no shell: nothing is typed. `vm`: a VM with an emulated UART
+    (its lines "[vm] ..."), to which typed input goes already
+    (switch_console): an empty line first asks its shell for a fresh prompt."""
+    prompt = f"[{vm}] {PROMPT}" if vm else PROMPT
+    if vm:
+        child.sendline("")
+    first = child.expect_exact([prompt, pexpect.EOF] if shell_optional else prompt,
                                timeout=first_prompt)
     if first == 1:
         return []
     answers = []
     for command in commands:
         child.sendline(command)
-        child.expect_exact(PROMPT, timeout=SHELL_TIMEOUT)
-        text = ANSI_ESCAPE.sub("", child.before).replace("\r", "")
-        lines = text.split("\n")
-        if lines and lines[0].strip().endswith(command):
-            lines = lines[1:]                   # the shell's echo of the command
-        answers.append((command, "\n".join(lines).strip()))
-    child.sendline(power_off)
+        child.expect_exact(prompt, timeout=SHELL_TIMEOUT)
+        answers.append((command, _answer(child.before, command, vm)))
+    if power_off is not None:
+        child.sendline(power_off)
     return answers
 
 

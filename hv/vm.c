@@ -96,7 +96,7 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 			arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
 	}
 	vm->vcpus[0].runnable = true;
-	if (vm->passthrough)
+	if (cfg->boot.dtb)
 		linux_boot_load(vm, cfg);
 	else
 		load_flat_image(vm, cfg);

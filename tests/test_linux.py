@@ -1,31 +1,79 @@
 """The Linux guest: Debian's arm64 kernel boots under the hypervisor to a
-busybox shell, with 1 and with 2 vCPUs; a test types commands into it (uname -r, nproc, and
+busybox shell, and a test types commands into it (uname -r, nproc, and
 /proc/interrupts twice, whose timer count must rise: the virtual timer's
 interrupt reaches the guest through a list register; devmem of an empty
 device slot, which reads 0 as under KVM rather than stopping the VM) and
-powers it off with PSCI SYSTEM_OFF. conftest.py prepares the kernel and initramfs first when
-run as root (`./lab prepare-linux`); otherwise the tests are skipped with
-the command to run (under CI they fail)."""
+powers it off with PSCI SYSTEM_OFF. With 1 and 2 vCPUs as the only VM
+(owning the real GIC and UART), and as two VMs sharing one CPU, each with
+an emulated GICv3 and UART, typed input routed to one VM at a time.
+conftest.py prepares the kernel and initramfs first when run as root
+(`./lab prepare-linux`); otherwise the tests are skipped with the command
+to run (under CI they fail)."""
 import re
 
 from harness import lab, linux
 
 COMMANDS = ["uname -r", "nproc", "cat /proc/interrupts", "sleep 1", "cat /proc/interrupts",
             "devmem 0x0a003e00 32"]       # QEMU virt's last virtio-mmio slot: no device here
+KERNEL_RELEASE = re.compile(r"6\.1\.\d+-\d+-arm64")
+
+
+def check_shell(answers: list[tuple[str, str]], cpus: int) -> None:
+    said = dict(answers)
+    assert KERNEL_RELEASE.fullmatch(said["uname -r"]), said
+    assert said["nproc"] == str(cpus)
+    first, second = answers[2][1], answers[4][1]
+    assert linux.timer_interrupts(second) > linux.timer_interrupts(first), (first, second)
+    assert said["devmem 0x0a003e00 32"] == "0x00000000"
+
+
+def one_vm(cpus: int, power_off: str):
+    def test(target, scenario):
+        result = lab.boot(target, scenario, echo=False, quiet_build=True,
+                          session=lambda child: linux.run_commands(child, COMMANDS, power_off))
+        check_shell(result.session, cpus)
+        assert "hv: vm 'linux' stopped: powered off" in result.lines
+    return test
+
+
+PAIR = ("alpha", "beta")
+
+
+def pair_session(child):
+    """Each VM in turn gets the keyboard, names itself, answers, and powers
+    off; the other's shell keeps its own name throughout."""
+    answers = {}
+    for index, vm in enumerate(PAIR):
+        linux.switch_console(child, vm, index)
+        answers[vm] = linux.run_commands(child, [f"hostname {vm}", *COMMANDS, "hostname",
+                                                 "grep -E 'GICv3|pl011' /proc/interrupts"],
+                                         power_off=None, vm=vm)
+    for index, vm in enumerate(PAIR):
+        linux.switch_console(child, vm, index)
+        answers[vm] += linux.run_commands(child, ["hostname"], vm=vm)
+    return answers
+
+
+def pair(target, scenario):
+    """Two Linux VMs, one vCPU each, on one CPU: both reach a shell and
+    answer; input reaches the VM it was typed to, through its emulated
+    PL011's interrupt (the uart-pl011 line of /proc/interrupts counts)."""
+    result = lab.boot(target, scenario, echo=False, quiet_build=True, session=pair_session)
+    for vm in PAIR:
+        answers = result.session[vm]
+        check_shell(answers[1:7], 1)
+        said = dict(answers)
+        assert said["hostname"] == vm and answers[-1] == ("hostname", vm)
+        irqs = said["grep -E 'GICv3|pl011' /proc/interrupts"]
+        uart = [line for line in irqs.splitlines() if "uart-pl011" in line]
+        assert uart and int(uart[0].split()[1]) > 0 and "GICv3" in uart[0], irqs
+        assert f"hv: vm '{vm}' stopped: powered off" in result.lines
 
 
 # With 2 vCPUs, power off from CPU 1: CPU 0 must be kicked out of its WFI.
-SESSIONS = {"linux": (1, linux.POWER_OFF), "linux-smp": (2, "taskset 2 poweroff -f")}
+SESSIONS = {"linux": one_vm(1, linux.POWER_OFF), "linux-smp": one_vm(2, "taskset 2 poweroff -f"),
+            "linux-pair": pair}
 
 
 def test_linux_shell(linux_prepared, shell_scenario):
-    cpus, power_off = SESSIONS[shell_scenario]
-    result = lab.boot(linux_prepared, shell_scenario, echo=False, quiet_build=True,
-                      session=lambda child: linux.run_commands(child, COMMANDS, power_off))
-    answers = dict(result.session[:2])
-    assert re.fullmatch(r"6\.1\.\d+-\d+-arm64", answers["uname -r"]), answers
-    assert answers["nproc"] == str(cpus)
-    first, second = result.session[2][1], result.session[4][1]
-    assert linux.timer_interrupts(second) > linux.timer_interrupts(first), (first, second)
-    assert result.session[5] == ("devmem 0x0a003e00 32", "0x00000000")
-    assert "hv: vm 'linux' stopped: powered off" in result.lines
+    SESSIONS[shell_scenario](linux_prepared, shell_scenario)
