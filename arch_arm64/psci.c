@@ -118,10 +118,10 @@ static bool implemented(u32 function)
 	}
 }
 
-/* Returns true when the guest asked to be powered off (or reset, which
- * this hypervisor does not do: the VM ends either way). CPU_OFF leaves the
- * vCPU not runnable, and hv/exit.c lets the scheduler take its CPU. Every
- * argument is the guest's: each is checked before it is used. */
+/* Returns true when the guest asked to be powered off. CPU_OFF leaves the
+ * vCPU not runnable, and hv/exit.c lets the scheduler take its CPU;
+ * SYSTEM_RESET starts the VM again (hv/vm.c). Every argument is the
+ * guest's: each is checked before it is used. */
 bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
 {
 	struct vm *vm = vcpu->vm;
@@ -151,8 +151,10 @@ bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
 		r = affinity_info(vm, (u32)a[1], MPIDR_AFF_MASK_32);
 		break;
 	case PSCI_SYSTEM_OFF:
-	case PSCI_SYSTEM_RESET:
 		return true;
+	case PSCI_SYSTEM_RESET:
+		vm_reset(vm);
+		return false;
 	default:
 		r = PSCI_NOT_SUPPORTED;
 		break;

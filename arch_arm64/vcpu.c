@@ -8,6 +8,7 @@
 #include "config.h"
 #include "debug.h"
 #include "gic.h"
+#include "sched.h"
 #include "sysreg.h"
 #include "vgic.h"
 #include "vm.h"
@@ -96,9 +97,37 @@ void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	__asm__ volatile("clrex" : : : "memory");	/* no exclusive access carries over */
 }
 
+/* SYSTEM_RESET, on vCPU 0's CPU: once the VM's other CPUs have left their
+ * vCPUs (parked), its images, devices and vCPUs start over (hv/vm.c). */
+static void reset_vm(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	for (unsigned cpu = 1; cpu < vm->vcpu_count; cpu++)
+		while (!sched_cpu_parked(cpu))
+			arch_cpu_wait();
+	vgic_put(vcpu);
+	if (vm->irqchip)
+		vgic_reset(vm);
+	vm_reload(vm);
+	load_vcpu(vcpu);
+}
+
+void arch_vm_reset(struct vm *vm)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+
+	__atomic_fetch_or(&v0->arch.pending, PENDING_VM_RESET, __ATOMIC_RELEASE);
+	v0->halted = false;
+	__atomic_store_n(&v0->runnable, true, __ATOMIC_RELEASE);
+	if (arch_cpu_id() != 0)
+		arch_cpu_wake_all();
+}
+
 /* Work another CPU (or an interrupt) left for `vcpu` before it runs again:
  * a restart by PSCI CPU_ON, done here on the vCPU's own CPU, so that the
- * CPU that turned it off is done with it; news for the list registers from
+ * CPU that turned it off is done with it (and its whole VM's, by
+ * SYSTEM_RESET, on vCPU 0's); news for the list registers from
  * its vGIC; a pass-through guest's SGIs waiting for a list register (the
  * maintenance interrupt says when one is free). Called only when
  * arch.pending is non-zero: off the exit path's hot path. */
@@ -107,6 +136,10 @@ void arm64_vcpu_pending(struct vcpu *vcpu)
 	struct arch_vcpu *a = &vcpu->arch;
 	u32 work = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
 
+	if (work & PENDING_VM_RESET) {
+		reset_vm(vcpu);
+		return;
+	}
 	if (work & PENDING_RESET) {
 		u64 entry = a->reset_entry, context = a->reset_context;
 

@@ -52,6 +52,11 @@ bool arch_vcpu_has_work(struct vcpu *vcpu);
  * even from a WFI that does not trap, so that it sees the vCPU stopped. */
 void arch_vcpu_kick(struct vcpu *vcpu);
 
+/* vm_reset() wants `vm` started again: have vm_reload() called on its vCPU
+ * 0's CPU once no other CPU runs any of its vCPUs, and vCPU 0 reloaded
+ * into the CPU before it runs. */
+void arch_vm_reset(struct vm *vm);
+
 /* The scheduler's tick: one time slice from now, or none. */
 void arch_timer_arm(u64 microseconds);
 void arch_timer_disarm(void);

@@ -75,6 +75,11 @@ _Noreturn static void all_stopped(void)
 	arch_power_off();
 }
 
+bool sched_cpu_parked(unsigned cpu)
+{
+	return __atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE);
+}
+
 /* A secondary CPU: its own vCPU when that is on; else wait for CPU_ON. */
 static struct vcpu *pinned_vcpu(unsigned cpu)
 {

@@ -49,6 +49,16 @@ static void load_flat_image(struct vm *vm, const struct vm_config *cfg)
 	arch_vcpu_init(&vm->vcpus[0], GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
 }
 
+/* Its image (a Linux VM's: kernel, initramfs and DTB) into RAM, vCPU 0 at
+ * its entry. */
+static void load_image(struct vm *vm, const struct vm_config *cfg)
+{
+	if (cfg->boot.dtb)
+		linux_boot_load(vm, cfg);
+	else
+		load_flat_image(vm, cfg);
+}
+
 /* vCPU n of a VM runs on physical CPU n: only one VM can have several. */
 static bool several_vcpus_before(unsigned id)
 {
@@ -96,10 +106,7 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 			arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
 	}
 	vm->vcpus[0].runnable = true;
-	if (cfg->boot.dtb)
-		linux_boot_load(vm, cfg);
-	else
-		load_flat_image(vm, cfg);
+	load_image(vm, cfg);
 	printf("hv: vm %u '%s': %lu KiB RAM at gpa 0x%lx (host 0x%lx), image %lu bytes\n",
 	       id, vm->name, vm->ram.size / KiB, vm->ram.gpa, (u64)vm->ram.host, image_size);
 }
@@ -120,6 +127,38 @@ unsigned vm_max_vcpus(void)
 	for (unsigned i = 0; i < vm_count; i++)
 		n = vms[i].vcpu_count > n ? vms[i].vcpu_count : n;
 	return n;
+}
+
+/* PSCI SYSTEM_RESET: the VM starts again, as QEMU's system reset starts a
+ * machine: its images loaded again (the rest of RAM as it was), its devices
+ * and vCPUs as at power-on, vCPU 0 at the entry. The VM's other vCPUs
+ * are stopped first; the reload itself happens on vCPU 0's CPU
+ * (arch_vm_reset()), once no other CPU runs any of them. */
+void vm_reset(struct vm *vm)
+{
+	vconsole_flush(vm);
+	printf("hv: vm '%s' restarts (PSCI SYSTEM_RESET)\n", vm->name);
+	for (unsigned i = 1; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].runnable = false;
+		if (vm->vcpus[i].id != arch_cpu_id())
+			arch_vcpu_kick(&vm->vcpus[i]);
+	}
+	arch_vm_reset(vm);
+}
+
+/* ... the part on vCPU 0's CPU: images, devices, vCPUs. */
+void vm_reload(struct vm *vm)
+{
+	const struct vm_config *cfg = &vm_configs[vm->id];
+
+	for (unsigned i = 0; i < vm->device_count; i++)
+		memset(vm->devices[i].state, 0, sizeof(vm->devices[i].state));
+	vm->line_len = 0;
+	for (unsigned i = 1; i < vm->vcpu_count; i++)
+		arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
+	load_image(vm, cfg);
+	vm->vcpus[0].halted = false;
+	vm->vcpus[0].runnable = true;
 }
 
 /* The other vCPUs of a stopping VM may be in the guest on their own CPUs:

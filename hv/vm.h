@@ -103,6 +103,10 @@ unsigned vm_max_vcpus(void);
 
 /* Stop a VM for good; the others go on. */
 void vm_stop(struct vm *vm, const char *why);
+/* Start a VM again (PSCI SYSTEM_RESET): vm_reset() asks, and the
+ * architecture calls vm_reload() where it is safe to (arch_vm_reset). */
+void vm_reset(struct vm *vm);
+void vm_reload(struct vm *vm);
 
 /* The console back end: guest bytes, line-buffered, prefixed "[name] ";
  * an idle VM's unfinished line is shown, left open. Typed bytes go to the
