@@ -168,7 +168,10 @@ bool arch_vcpu_has_work(struct vcpu *vcpu)
 {
 	if (!vcpu->vm->irqchip)
 		return true;
-	return vgic_has_work(vcpu, loaded[arch_cpu_id()] == vcpu);
+	if (!vgic_has_work(vcpu, loaded[arch_cpu_id()] == vcpu))
+		return false;
+	__atomic_fetch_or(&vcpu->arch.pending, PENDING_VGIC, __ATOMIC_RELAXED);	/* fill its LRs first */
+	return true;
 }
 
 struct vcpu *arm64_loaded_vcpu(void)

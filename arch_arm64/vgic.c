@@ -183,8 +183,10 @@ static void fold(struct vcpu *v)
 
 		lr_held[n] = 0;
 		gic_write_lr(n, 0);	/* clears its EOI maintenance status too */
-		if (!(b->edge & bit(intid)) && (b->level & bit(intid)))
+		if (!(b->edge & bit(intid)) && (b->level & bit(intid))) {
 			b->pending |= bit(intid);
+			__atomic_fetch_or(&v->arch.pending, PENDING_VGIC, __ATOMIC_RELAXED);
+		}
 	}
 }
 

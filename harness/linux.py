@@ -381,6 +381,7 @@ ANSI_ESCAPE = re.compile(r"(\x1b|\?)\[[0-9;?]*[A-Za-z]")   # raw, or as an emula
 
 
 CTRL_A = "\x01"                  # then a VM's number: typed input goes to that VM
+READY = "lab-shell-ready"         # what a VM's shell echoes before commands are typed
 
 
 def switch_console(child, vm: str, index: int) -> None:
@@ -414,10 +415,12 @@ def run_commands(child, commands: list[str], power_off: str | None = POWER_OFF,
     prompt_timeout); with `shell_optional`, a guest that ends before any
     prompt had no shell: nothing is typed. `vm`: a VM with an emulated UART
     (its lines "[vm] ..."), to which typed input goes already
-    (switch_console): an empty line first asks its shell for a fresh prompt."""
+    (switch_console): its shell first echoes a word, so that what comes
+    after is its answer to what is typed next, not an old prompt."""
     prompt = f"[{vm}] {PROMPT}" if vm else PROMPT
     if vm:
-        child.sendline("")
+        child.sendline(f"echo {READY}")
+        child.expect_exact(f"[{vm}] {READY}", timeout=first_prompt)
     first = child.expect_exact([prompt, pexpect.EOF] if shell_optional else prompt,
                                timeout=first_prompt)
     if first == 1:

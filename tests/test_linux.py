@@ -52,6 +52,7 @@ def pair_session(child):
     linux.switch_console(child, PAIR[0], 0)
     child.sendline("reboot -f")
     child.expect_exact(f"hv: vm '{PAIR[0]}' restarts (PSCI SYSTEM_RESET)", timeout=linux.SHELL_TIMEOUT)
+    child.expect_exact(f"[{PAIR[0]}] {linux.INIT_MARKER}", timeout=linux.SHELL_TIMEOUT)   # up again
     for index, vm in enumerate(PAIR):
         linux.switch_console(child, vm, index)
         answers[vm] += linux.run_commands(child, ["hostname"], vm=vm)
@@ -75,9 +76,35 @@ def pair(target, scenario):
         assert f"hv: vm '{vm}' stopped: powered off" in result.lines
 
 
+CPU0_ONLINE = "/sys/devices/system/cpu/cpu0/online"
+BESIDE = [*COMMANDS, "grep -E 'IPI[01]:' /proc/interrupts",
+          f"echo 0 > {CPU0_ONLINE}", "cat /sys/devices/system/cpu/online", "uname -r",
+          f"echo 1 > {CPU0_ONLINE}", "cat /sys/devices/system/cpu/online", "nproc"]
+
+
+def beside(target, scenario):
+    """A 2-vCPU Linux VM with an emulated GICv3 beside a lesson guest: its
+    shell answers on both CPUs, its CPUs interrupt each other (emulated
+    SGIs: the IPI counts), and vCPU 0 goes off (PSCI CPU_OFF) while vCPU 1
+    runs on, then on again (CPU_ON, from vCPU 1)."""
+    result = lab.boot(target, scenario, echo=False, quiet_build=True,
+                      session=lambda child: linux.run_commands(
+                          child, BESIDE, "taskset 2 poweroff -f", vm="linux"))
+    answers = result.session
+    check_shell(answers[:6], 2)
+    for ipi in answers[6][1].splitlines():              # IPI0, IPI1: on each CPU
+        assert all(int(n) > 0 for n in ipi.split()[1:3]), answers[6]
+    online = [a for c, a in answers if c == "cat /sys/devices/system/cpu/online"]
+    assert online == ["1", "0-1"], answers[7:]          # vCPU 0 off, then on again
+    assert KERNEL_RELEASE.fullmatch(answers[9][1])       # answered by vCPU 1 alone
+    assert "CPU0: Booted secondary processor" in answers[10][1]
+    assert answers[-1] == ("nproc", "2")
+    assert "hv: vm 'linux' stopped: powered off" in result.lines
+
+
 # With 2 vCPUs, power off from CPU 1: CPU 0 must be kicked out of its WFI.
 SESSIONS = {"linux": one_vm(1, linux.POWER_OFF), "linux-smp": one_vm(2, "taskset 2 poweroff -f"),
-            "linux-pair": pair}
+            "linux-pair": pair, "linux-beside": beside}
 
 
 def test_linux_shell(linux_prepared, shell_scenario):
