@@ -104,6 +104,12 @@ static u32 bit(u32 intid)
 	return 1u << (intid % 32);
 }
 
+/* Edge-triggered: every SGI, and what GICD_ICFGR/GICR_ICFGR1 says so. */
+static bool is_edge(struct vcpu *v, u32 intid)
+{
+	return intid < GIC_SGI_COUNT || (bank(v, intid)->edge & bit(intid));
+}
+
 /* The vCPU an SPI goes to: GICD_IROUTER names a PE's affinity, or any PE
  * (then vCPU 0); NULL if no vCPU has that affinity. */
 static struct vcpu *spi_target(struct vm *vm, u32 intid)
@@ -183,7 +189,7 @@ static void fold(struct vcpu *v)
 
 		lr_held[n] = 0;
 		gic_write_lr(n, 0);	/* clears its EOI maintenance status too */
-		if (!(b->edge & bit(intid)) && (b->level & bit(intid))) {
+		if (!is_edge(v, intid) && (b->level & bit(intid))) {
 			b->pending |= bit(intid);
 			__atomic_fetch_or(&v->arch.pending, PENDING_VGIC, __ATOMIC_RELAXED);
 		}
@@ -200,7 +206,7 @@ static u64 lr_value(struct vcpu *v, u32 intid)
 		lr |= ICH_LR_GROUP1;
 	if (intid < SPI_BASE && (TIMER_PPIS & bit(intid)))
 		lr |= ICH_LR_HW | ((u64)intid << ICH_LR_PINTID_SHIFT);	/* its physical twin */
-	else if (!(b->edge & bit(intid)))
+	else if (!is_edge(v, intid))
 		lr |= ICH_LR_EOI;	/* level: look at the line again after the EOI */
 	return lr;
 }

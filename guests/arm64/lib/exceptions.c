@@ -3,11 +3,13 @@
  * A synchronous exception that points at its instruction (an abort, an
  * undefined instruction) resumes after it; a breakpoint, watchpoint or step
  * disarms self-hosted debug (MDSCR_EL1.MDE, KDE, SS) and resumes where it
- * was; an interrupt or SError is only counted. A guest about to call an
+ * was; an interrupt or SError is only counted (and an interrupt handed to
+ * the guest's own handler, if it set one). A guest about to call an
  * address that cannot run sets return_to_caller: that call returns. */
 #include "guest.h"
 
 #define KIND_SYNC	0		/* vector entry within its group of four */
+#define KIND_IRQ	1
 #define ESR_EC(esr)	FIELD(esr, 31, 26)
 #define ESR_IL		BIT(25)
 #define EC_SVC64	0x15
@@ -37,6 +39,8 @@ void guest_exception(u64 kind, u64 *frame)
 	r->esr = esr;
 	r->far = sysreg_read(far_el1);
 	r->elr = sysreg_read(elr_el1);
+	if (kind % 4 == KIND_IRQ && r->irq)
+		r->irq();
 	if (kind % 4 != KIND_SYNC)
 		return;
 	if (r->return_to_caller) {

@@ -92,6 +92,7 @@ struct guest_exception_record {
 	u64 count, vector, esr, far, elr;
 	bool return_to_caller;	/* set: the next synchronous exception resumes at
 				 * x30, as if a call to a bad address returned */
+	void (*irq)(void);	/* set: an interrupt calls it (it acknowledges) */
 };
 extern volatile struct guest_exception_record guest_exceptions;
 extern char guest_vectors[];
