@@ -64,7 +64,8 @@ static void load_vcpu(struct vcpu *vcpu)
 	load_el1(&a->el1);
 	fpsimd_load(&a->fp);
 	gic_load_cpu(&a->gic);
-	vgic_load(vcpu);
+	if (vcpu->vm->irqchip)
+		vgic_load(vcpu);
 	if (a->debug_in_use)
 		debug_load(&a->debug);
 	else
@@ -84,7 +85,8 @@ static void save_vcpu(struct vcpu *vcpu)
 
 	save_el1(&a->el1);
 	fpsimd_save(&a->fp);
-	vgic_put(vcpu);		/* first: the list registers its guest emptied */
+	if (vcpu->vm->irqchip)
+		vgic_put(vcpu);	/* first: the list registers its guest emptied */
 	gic_save_cpu(&a->gic);
 	if (a->debug_in_use)
 		debug_save(&a->debug);
@@ -106,9 +108,10 @@ static void reset_vm(struct vcpu *vcpu)
 	for (unsigned cpu = 1; cpu < vm->vcpu_count; cpu++)
 		while (!sched_cpu_parked(cpu))
 			arch_cpu_wait();
-	vgic_put(vcpu);
-	if (vm->irqchip)
+	if (vm->irqchip) {
+		vgic_put(vcpu);
 		vgic_reset(vm);
+	}
 	vm_reload(vm);
 	load_vcpu(vcpu);
 }
@@ -143,7 +146,8 @@ void arm64_vcpu_pending(struct vcpu *vcpu)
 	if (work & PENDING_RESET) {
 		u64 entry = a->reset_entry, context = a->reset_context;
 
-		vgic_put(vcpu);	/* its timers' physical interrupts are done with */
+		if (vcpu->vm->irqchip)
+			vgic_put(vcpu);	/* its timers' physical interrupts are done with */
 		arch_vcpu_init(vcpu, entry);
 		arch_vcpu_set_boot_arg(vcpu, context);
 		load_vcpu(vcpu);

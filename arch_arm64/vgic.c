@@ -281,38 +281,32 @@ void vgic_maintenance(struct vcpu *v)
 		__atomic_fetch_or(&v->arch.pending, PENDING_VGIC, __ATOMIC_RELAXED);
 }
 
-/* The world switch: a timer PPI the vCPU holds (in a list register, or
- * pending) keeps its physical twin active while the vCPU is on the CPU, so
- * that it does not fire again, and gives it back when the vCPU leaves. The
- * timers' PPIs are enabled at EL2 only while a VM with a vGIC is on the
- * CPU: no other guest has anyone to deliver them to. */
-static bool timer_ppis_on[HV_MAX_CPUS];
-
+/* The world switch of a vCPU with a vGIC (the others have nothing here): a
+ * timer PPI it holds (in a list register, or pending) keeps its physical
+ * twin active while the vCPU is on the CPU, so that it does not fire again,
+ * and gives it back when the vCPU leaves. The timers' PPIs are enabled at
+ * EL2 only while such a vCPU is on the CPU: no other guest has anyone to
+ * deliver them to. */
 void vgic_load(struct vcpu *v)
 {
 	unsigned cpu = arch_cpu_id();
-	bool irqchip = v->vm->irqchip;
-
-	if (timer_ppis_on[cpu] != irqchip) {
-		gic_private_enable(cpu, TIMER_PPIS, irqchip);
-		timer_ppis_on[cpu] = irqchip;
-	}
-	if (!irqchip)
-		return;
 	u32 holds = (u32)held(v) | v->arch.vgic.irqs.pending;
+
 	gic_private_active(cpu, TIMER_PPIS & holds, true);
 	gic_private_active(cpu, TIMER_PPIS & ~holds, false);
+	gic_private_enable(cpu, TIMER_PPIS, true);
 }
 
 void vgic_put(struct vcpu *v)
 {
-	if (!v->vm->irqchip)
-		return;
+	unsigned cpu = arch_cpu_id();
+
 	lock(&v->vm->arch.vgic);
 	fold(v);
 	unlock(&v->vm->arch.vgic);
 	gic_underflow_irq(false);
-	gic_private_active(arch_cpu_id(), TIMER_PPIS, false);
+	gic_private_enable(cpu, TIMER_PPIS, false);
+	gic_private_active(cpu, TIMER_PPIS, false);
 }
 
 /* -- waiting in WFI ------------------------------------------------------ */
