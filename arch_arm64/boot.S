@@ -1,7 +1,8 @@
 /* Reset to C: QEMU starts this ELF at EL2 on the boot CPU with the MMU off.
- * Check the exception level, set up a stack, clear .bss, install the EL2
- * vector table, and call arm64_init() in init.c. Secondary CPUs come in at
+ * Check the exception level, install the EL2 vector table, set up a stack,
+ * clear .bss, and call arm64_init() in init.c. Secondary CPUs come in at
  * secondary_entry, with their stack given by the CPU that started them. */
+#include "enter_c.h"
 #define CURRENTEL_EL2	(2 << 2)
 
 	.cfi_sections .debug_frame	/* unwind tables for gdb, not loaded */
@@ -16,24 +17,11 @@ _start:
 	cmp	x0, #CURRENTEL_EL2
 	b.ne	not_el2
 
-	adrp	x0, __stack_top
-	add	x0, x0, :lo12:__stack_top
-	mov	sp, x0
-
-	adrp	x0, __bss_start
-	add	x0, x0, :lo12:__bss_start
-	adrp	x1, __bss_end
-	add	x1, x1, :lo12:__bss_end
-1:	cmp	x0, x1
-	b.hs	2f
-	str	xzr, [x0], #8
-	b	1b
-
-2:	adrp	x0, el2_vectors
+	adrp	x0, el2_vectors
 	add	x0, x0, :lo12:el2_vectors
 	msr	vbar_el2, x0
 	isb
-	bl	arm64_init		/* does not return */
+	enter_c	arm64_init		/* does not return */
 	.cfi_endproc
 
 	/* A secondary CPU, started by PSCI CPU_ON (smp.c) at EL2 with the MMU
