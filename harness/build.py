@@ -112,6 +112,13 @@ class Build:
     def image(self, scenario: str) -> Path:
         return self.elf(scenario).with_suffix(".iso" if self.image_kind == "iso" else ".elf")
 
+    def outputs(self, s: Scenario) -> list[Path]:
+        """What booting scenario `s` needs built: the hypervisor image, or for
+        a VMM target (image "guests") only the guest binaries it loads."""
+        if self.image_kind == "guests":
+            return [self.guest_binary(g) for g in s.vms.values()]
+        return [self.image(s.name)]
+
     def guest_binary(self, guest: str) -> Path:
         return self.dir / "guests" / f"{guest}.bin"
 
@@ -255,7 +262,7 @@ class Build:
             scenarios = [s for s in scenarios
                          if linux.GUEST not in s.vms.values() or s.kernel]
         ninja_file = self.configure(scenarios)
-        targets = [rel(self.image(s.name)) for s in scenarios]
+        targets = sorted({rel(p) for s in scenarios for p in self.outputs(s)})
         cmd = [ninja_binary(), "-f", rel(ninja_file), *targets]
         r = subprocess.run(cmd, cwd=ROOT, capture_output=not echo, text=True)
         if r.returncode != 0:

@@ -40,7 +40,16 @@ def _kvm_with(flag: str, vendor: str) -> str | None:
     return None
 
 
+def _kvm_usable() -> str | None:
+    if not os.path.exists("/dev/kvm"):
+        return "no /dev/kvm on this machine (KVM is not loaded, or this is no x86 host with VT-x/AMD-V)"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "/dev/kvm is here but not usable by this user: add it to the 'kvm' group"
+    return None
+
+
 REQUIREMENTS = {
+    "kvm": _kvm_usable,
     "kvm-vmx": lambda: _kvm_with("vmx", "Intel VT-x"),
     "kvm-svm": lambda: _kvm_with("svm", "AMD-V"),
 }
@@ -148,7 +157,8 @@ def boot(target_name: str | None, guest: str | None, echo=True,
         session = hand_over_console if echo and sys.stdin.isatty() else default_session
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
-    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus)
+    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus,
+                           vms=b.vm_entries(scenario))
     if echo:
         print(f"$ {shlex.join(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)

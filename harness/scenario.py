@@ -37,6 +37,7 @@ class Scenario:
     silence: float | None = None        # seconds without a console line that count as a hang
     timeout: float = 60
     skip: str | None = None                   # why it does not run here (set in an "on" table)
+    exit_status: int | None = None      # the emulator's status at the end (default: the target's)
 
     @property
     def cpus(self) -> int:
@@ -79,6 +80,7 @@ class ScenarioSpec(Strict):
     timeout: PositiveFloat = 60
     silence: PositiveFloat | None = None
     skip: str | None = None
+    exit_status: int | None = None
     ram_mib: dict[str, PositiveInt] = {}
     vcpus: dict[str, PositiveInt] = {}
     console_vm: str | None = None

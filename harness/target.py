@@ -62,10 +62,17 @@ class Target:
                       image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb, serial=serial)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def launch(self, image: Path, run_dir: Path, cpus: int = 1) -> "Launch":
+    def launch(self, image: Path, run_dir: Path, cpus: int = 1,
+               vms: list[dict] | None = None) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output, its own messages (standard error) go to a log of their own;
-        Bochs writes COM1 to a file and wants a config file."""
+        Bochs writes COM1 to a file and wants a config file; the VMM (kind
+        "vmm") runs the scenario's `vms` (Build.vm_entries) itself, each
+        guest binary in a KVM VM of its own, and prints the console."""
+        if self.emulator["kind"] == "vmm":
+            run_dir.mkdir(parents=True, exist_ok=True)
+            return Launch(vmm_command(self.emulator["binary"], vms or []),
+                          emulator_log=run_dir / "vmm.stderr", stderr_to_log=True)
         if self.emulator["kind"] == "qemu":
             run_dir.mkdir(parents=True, exist_ok=True)
             monitor = run_dir / "monitor.sock"
@@ -85,6 +92,14 @@ class Target:
                       exit_status=self.emulator.get("exit_status", 0))
 
 
+def vmm_command(python: str, vms: list[dict]) -> list[str]:
+    """python3 -m vmm run --vm NAME=GUEST.bin[,real-mode] ... (vmm/__main__.py)."""
+    argv = [python, "-m", "vmm", "run"]
+    for vm in vms:
+        argv += ["--vm", f"{vm['name']}={vm['image']}" + (",real-mode" if vm["from_reset"] else "")]
+    return argv
+
+
 @dataclass
 class Launch:
     argv: list[str]
@@ -100,24 +115,24 @@ class Launch:
 # -- the target file's schema ------------------------------------------------
 
 class EmulatorTable(Strict):
-    kind: Literal["qemu", "bochs"]
+    kind: Literal["qemu", "bochs", "vmm"]   # vmm: the Python KVM VMM (vmm/) is the "emulator"
     binary: str
     packages: list[str] = []            # the Debian packages it comes from
-    machine: str
+    machine: str | None = None          # (QEMU and Bochs only, from here to accel)
     machine_options: dict[str, str | int] = {}
-    cpu: str
-    memory: str                         # QEMU's -m ("512M"); Bochs: MiB ("128")
-    smp: PositiveInt
-    accel: Literal["tcg", "kvm", "none"]
+    cpu: str | None = None
+    memory: str | None = None           # QEMU's -m ("512M"); Bochs: MiB ("128")
+    smp: PositiveInt | None = None
+    accel: Literal["tcg", "kvm", "none"] | None = None
     devices: list[str] = []             # extra -device arguments
-    requires: list[Literal["kvm-vmx", "kvm-svm"]] = []     # hardware this machine must have
+    requires: list[Literal["kvm", "kvm-vmx", "kvm-svm"]] = []  # hardware this machine must have
     bench_clock: Literal["icount", "instructions", "tsc"] = "icount"
     ips: PositiveInt | None = None      # Bochs: emulated instructions per second
     exit_status: int = 0                # what a clean power-off exits with
 
 
 class ToolchainTable(Strict):
-    image: Literal["elf", "iso"] = "elf"
+    image: Literal["elf", "iso", "guests"] = "elf"     # guests: no hypervisor image (the VMM)
     cflags: list[str] = []
 
 
@@ -160,7 +175,9 @@ class TargetFile(Strict):
 NEEDED = {("platform", "gicd_base"): lambda f: f.arch == "arm64",
           ("platform", "gicr_base"): lambda f: f.arch == "arm64",
           ("platform", "tsc_hz"): lambda f: f.arch == "x86_64",
-          ("emulator", "ips"): lambda f: f.emulator.kind == "bochs"}
+          ("emulator", "ips"): lambda f: f.emulator.kind == "bochs",
+          **{("emulator", key): (lambda f: f.emulator.kind != "vmm")
+             for key in ("machine", "cpu", "memory", "smp", "accel")}}
 
 
 def parse_target(name: str, text: str, path: Path | None = None) -> Target:

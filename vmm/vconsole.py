@@ -1,0 +1,67 @@
+"""The host side of every guest console: the UARTs and the putchar/puts
+hypercalls hand bytes here. A lab guest's bytes are collected into lines
+printed as "[vm] ..." (as hv/vconsole.c does), so two VMs never mix
+mid-line; a Linux guest's console goes through raw, prompt and all. The
+VMM's own lines start with "hv: ", as the bare-metal core's do."""
+import os
+import sys
+import threading
+
+LINE_MAX = 256
+_lock = threading.Lock()        # one writer at a time: VMs run on threads of their own
+
+
+def write(data: bytes) -> None:
+    with _lock:
+        out = sys.stdout.buffer
+        out.write(data)
+        out.flush()
+
+
+def hv(text: str) -> None:
+    """One of the monitor's own lines."""
+    write(f"hv: {text}\n".encode())
+
+
+class LineConsole:
+    """A lab guest's console: whole lines, prefixed with the VM's name."""
+
+    def __init__(self, name: str):
+        self.name, self.line = name, bytearray()
+
+    def putc(self, byte: int) -> None:
+        if byte == ord("\n"):
+            self.flush()
+        elif byte != ord("\r"):
+            self.line.append(byte if byte >= 0x20 or byte == ord("\t") else ord("?"))
+            if len(self.line) == LINE_MAX - 1:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.line:
+            write(b"[" + self.name.encode() + b"] " + bytes(self.line) + b"\n")
+            self.line.clear()
+
+
+class RawConsole:
+    """A Linux guest's console: bytes pass straight through to our stdout,
+    and our stdin is its keyboard (see uart16550.py)."""
+
+    def putc(self, byte: int) -> None:
+        write(bytes([byte]))
+
+    def flush(self) -> None:
+        pass
+
+
+def stdin_bytes():
+    """Our standard input, a byte at a time as it arrives; ends at EOF."""
+    fd = sys.stdin.fileno()
+    while True:
+        try:
+            data = os.read(fd, 256)
+        except OSError:
+            return
+        if not data:
+            return
+        yield from data
