@@ -158,7 +158,7 @@ def boot(target_name: str | None, guest: str | None, echo=True,
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus,
-                           vms=b.vm_entries(scenario))
+                           vms=b.vm_entries(scenario), vmm=scenario.vmm)
     if echo:
         print(f"$ {shlex.join(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)

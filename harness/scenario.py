@@ -4,6 +4,7 @@ scenario shares are here."""
 import re
 import tomllib
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 
@@ -38,6 +39,7 @@ class Scenario:
     timeout: float = 60
     skip: str | None = None                   # why it does not run here (set in an "on" table)
     exit_status: int | None = None      # the emulator's status at the end (default: the target's)
+    vmm: dict = field(default_factory=dict)   # the KVM VMM's devices (VmmOptions)
 
     @property
     def cpus(self) -> int:
@@ -66,6 +68,14 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
     return spec
 
 
+class VmmOptions(Strict):
+    """[NAME] vmm = {...}: what the KVM VMM (vmm/) adds for this scenario."""
+    disk_mib: PositiveInt | None = None     # a fresh zeroed raw disk of this size, virtio-blk
+    disk_ro: bool = False                   # ... offered read-only
+    virtio_console: bool = False            # a virtio-console (after the disk)
+    notify: Literal["mmio", "ioeventfd"] = "ioeventfd"   # how queue notifications arrive
+
+
 class ScenarioSpec(Strict):
     """One [NAME] table of guests/scenarios.toml (keys explained at its top)."""
     description: str = ""
@@ -81,6 +91,7 @@ class ScenarioSpec(Strict):
     silence: PositiveFloat | None = None
     skip: str | None = None
     exit_status: int | None = None
+    vmm: VmmOptions = VmmOptions()
     ram_mib: dict[str, PositiveInt] = {}
     vcpus: dict[str, PositiveInt] = {}
     console_vm: str | None = None

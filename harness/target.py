@@ -63,7 +63,7 @@ class Target:
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def launch(self, image: Path, run_dir: Path, cpus: int = 1,
-               vms: list[dict] | None = None) -> "Launch":
+               vms: list[dict] | None = None, vmm: dict | None = None) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output, its own messages (standard error) go to a log of their own;
         Bochs writes COM1 to a file and wants a config file; the VMM (kind
@@ -71,7 +71,7 @@ class Target:
         guest binary in a KVM VM of its own, and prints the console."""
         if self.emulator["kind"] == "vmm":
             run_dir.mkdir(parents=True, exist_ok=True)
-            return Launch(vmm_command(self.emulator["binary"], vms or []),
+            return Launch(vmm_command(self.emulator["binary"], vms or [], vmm or {}, run_dir),
                           emulator_log=run_dir / "vmm.stderr", stderr_to_log=True)
         if self.emulator["kind"] == "qemu":
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -92,12 +92,21 @@ class Target:
                       exit_status=self.emulator.get("exit_status", 0))
 
 
-def vmm_command(python: str, vms: list[dict]) -> list[str]:
-    """python3 -m vmm run --vm NAME=GUEST.bin[,real-mode] ... (vmm/__main__.py)."""
+def vmm_command(python: str, vms: list[dict], options: dict, run_dir: Path) -> list[str]:
+    """python3 -m vmm run --vm NAME=GUEST.bin[,real-mode] ... (vmm/__main__.py),
+    with the scenario's devices (harness/scenario.py VmmOptions); a disk is
+    made fresh, zeroed, in the run's folder."""
     argv = [python, "-m", "vmm", "run"]
     for vm in vms:
         argv += ["--vm", f"{vm['name']}={vm['image']}" + (",real-mode" if vm["from_reset"] else "")]
-    return argv
+    if options.get("disk_mib"):
+        disk = run_dir / "disk.img"
+        with open(disk, "wb") as f:
+            f.truncate(options["disk_mib"] << 20)
+        argv += ["--disk", f"{disk}" + (",ro" if options.get("disk_ro") else "")]
+    if options.get("virtio_console"):
+        argv.append("--virtio-console")
+    return argv + ["--notify", options.get("notify", "ioeventfd")]
 
 
 @dataclass
@@ -157,6 +166,7 @@ class GuestTable(Strict):               # the board every VM sees
     image_offset: NonNegativeInt
     uart_base: NonNegativeInt
     demo_base: NonNegativeInt
+    virtio_base: NonNegativeInt | None = None   # the VMM's first virtio-mmio device
     max_vms: PositiveInt
     time_slice_us: PositiveInt
 
