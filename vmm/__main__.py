@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--mem", type=size, help="guest RAM (default 256M for Linux, 2M for a lab guest)")
     run.add_argument("--cpus", type=int, default=1, help="vCPUs (1: no MP table yet)")
     run.add_argument("--timeout", type=float, help="stop every VM after this many seconds")
+    run.add_argument("--dev", default="/dev/kvm", help="the KVM device (default /dev/kvm)")
     return p
 
 
@@ -112,7 +113,7 @@ def run(args) -> int:
         vconsole.hv("--cpus: this VMM starts one vCPU per VM (no MP table for more yet)")
         return EXIT_BAD_INPUT
     arch = arch_pkg.current()
-    kvm_fd = kvm.open_kvm()
+    kvm_fd = kvm.open_kvm(args.dev)
     vconsole.hv(f"teaching VMM on KVM (vmm/), {arch.NAME}, {max(len(args.vm), 1)} VM(s)")
     vms = build_vms(args, kvm_fd, arch)
     signal.signal(KICK_SIGNAL, lambda signum, frame: None)   # only to interrupt KVM_RUN
