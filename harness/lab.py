@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, linux, logs,
-               progress)
+from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, kvm_svm, linux,
+               logs, progress)
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios, runnable
@@ -157,8 +157,15 @@ def boot(target_name: str | None, guest: str | None, echo=True,
         session = hand_over_console if echo and sys.stdin.isatty() else default_session
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
+    if kvm_svm.is_machine(target):      # the VMM inside a Linux machine: /init runs it
+        return _boot_run(kvm_svm.launch(target, b, scenario.name, log.with_suffix(".run")),
+                         scenario, log, echo, session)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus,
                            vms=b.vm_entries(scenario), vmm=scenario.vmm)
+    return _boot_run(launch, scenario, log, echo, session)
+
+
+def _boot_run(launch, scenario: Scenario, log: Path, echo: bool, session) -> console.Result:
     if echo:
         print(f"$ {shlex.join(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)

@@ -47,7 +47,19 @@ class Scenario:
         return max(self.vcpus.values(), default=1)
 
     def runs_on(self, arch: str, target: str | None = None) -> bool:
-        return self.arches is None or arch in self.arches or target in self.arches
+        return self.arches is None or any(p in self.arches for p in places_for(arch, target))
+
+
+def places_for(arch: str | None, target: str | None) -> list[str]:
+    """What [NAME.on.X] tables and `arches` entries apply to `target`, in
+    order: its architecture, the targets it takes tables from (its file's
+    scenario_tables: kvm-svm runs kvm's guests), then its own name and, for
+    NAME+shadow, "shadow"."""
+    from .target import CONFIG_DIR, load_target
+    inherited = []
+    if target and "+" not in target and (CONFIG_DIR / f"{target}.toml").exists():
+        inherited = load_target(target).scenario_tables
+    return [arch] + inherited + (target.split("+") if target else [])
 
 
 def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
@@ -58,7 +70,7 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
     ("vmx+shadow") takes [NAME.on.vmx], then [NAME.on.shadow]."""
     spec = dict(spec)
     tables = spec.pop("on", {})
-    names = [arch] + (target.split("+") if target else [])
+    names = places_for(arch, target)
     for override in (tables.get(n, {}) for n in names):
         for key, value in override.items():
             if isinstance(value, dict) and isinstance(spec.get(key), dict):

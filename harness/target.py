@@ -29,6 +29,7 @@ class Target:
     platform: dict
     guest: dict
     path: Path = field(repr=False, default=None)
+    scenario_tables: list[str] = field(default_factory=list)   # [NAME.on.X] it takes too
 
     def with_paging(self, mode: str | None) -> "Target":
         """This target with the guests' memory virtualized by `mode`:
@@ -52,18 +53,22 @@ class Target:
 
     def command(self, image: Path | None, gdb_port: int | None = None, cpus: int = 1,
                 monitor: Path | None = None, dumpdtb: Path | None = None,
-                serial: str = "stdio") -> list[str]:
+                serial: str = "stdio", initrd: Path | None = None,
+                append: str | None = None) -> list[str]:
         """QEMU's argv for booting `image`; `monitor`: a Unix socket for
         QEMU's human monitor, else none; `serial`: where the console goes;
         `dumpdtb`: instead of booting, write the machine's device tree there
         and exit. Every QEMU command line the harness runs is rendered here."""
         text = render("qemu.cmdline.j2", emulator=self.emulator_for(cpus),
                       monitor=f"unix:{monitor},server=on,wait=off" if monitor else None,
-                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb, serial=serial)
+                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb, serial=serial,
+                      initrd=initrd, append=append)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def launch(self, image: Path, run_dir: Path, cpus: int = 1,
-               vms: list[dict] | None = None, vmm: dict | None = None) -> "Launch":
+               vms: list[dict] | None = None, vmm: dict | None = None,
+               initrd: Path | None = None, append: str | None = None,
+               status_line: str | None = None) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output, its own messages (standard error) go to a log of their own;
         Bochs writes COM1 to a file and wants a config file; the VMM (kind
@@ -76,9 +81,11 @@ class Target:
         if self.emulator["kind"] == "qemu":
             run_dir.mkdir(parents=True, exist_ok=True)
             monitor = run_dir / "monitor.sock"
-            return Launch(self.command(image, cpus=cpus, monitor=monitor),
+            return Launch(self.command(image, cpus=cpus, monitor=monitor, initrd=initrd,
+                                       append=append),
                           emulator_log=run_dir / "qemu.stderr", stderr_to_log=True,
-                          monitor=monitor, elf=image if image.suffix == ".elf" else None)
+                          monitor=monitor, elf=image if image.suffix == ".elf" else None,
+                          status_line=status_line)
         run_dir.mkdir(parents=True, exist_ok=True)
         serial, log = run_dir / "serial.log", run_dir / "bochs.log"
         serial.unlink(missing_ok=True)
@@ -119,6 +126,8 @@ class Launch:
     exit_status: int = 0                # what a clean power-off exits with
     monitor: Path | None = None         # QEMU's monitor socket, to look inside on a failure
     elf: Path | None = None             # the hypervisor's symbols, for that
+    status_line: str | None = None      # a regex whose group 1 on the console is the status
+                                        # checked (a VMM inside the machine), not the emulator's
 
 
 # -- the target file's schema ------------------------------------------------
@@ -173,6 +182,7 @@ class GuestTable(Strict):               # the board every VM sees
 
 class TargetFile(Strict):
     description: str
+    scenario_tables: list[str] = []     # targets whose [NAME.on.T] tables apply here too
     arch: Literal["arm64", "x86_64"]
     default_guest: str
     emulator: EmulatorTable
@@ -204,7 +214,7 @@ def parse_target(name: str, text: str, path: Path | None = None) -> Target:
     tables = {t: getattr(f, t).model_dump(exclude_none=True)
               for t in ("emulator", "toolchain", "platform", "guest")}
     return Target(name=name, path=path, description=f.description, arch=f.arch,
-                  default_guest=f.default_guest, **tables)
+                  default_guest=f.default_guest, scenario_tables=f.scenario_tables, **tables)
 
 
 def load_target(name: str) -> Target:
