@@ -42,7 +42,7 @@ SCENARIO_BEGIN = "lab: scenario {name} begins"
 SCENARIO_END = "lab: scenario {name} ended, vmm status "
 SHELL_MARKER = "lab: the VMM's Linux guest, with a virtio disk"
 DISK_MIB = 8
-GUEST_CMDLINE = "console=ttyS0 reboot=k panic=-1 quiet i8042.noaux i8042.nokbd"
+GUEST_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nokbd"
 DIRMODE, FILEMODE, LINKMODE = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
 
 
@@ -94,13 +94,23 @@ def _tree(root: Path, prefix: str, skip=()) -> list[tuple[str, int, bytes]]:
     return entries
 
 
+GUEST_MODULES = ["drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
+                 "drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko"]
+
+
 def guest_initramfs() -> Path:
-    """The VMM's Linux guest: busybox and an /init that says so and starts a shell."""
+    """The VMM's Linux guest: busybox, the virtio modules (Debian builds them
+    as modules) and an /init that loads them, says so and starts a shell."""
+    modules = AMD64.kernel_root / "lib" / "modules" / AMD64.kernel_release() / "kernel"
+    names = " ".join(Path(m).name for m in GUEST_MODULES)
     init = ("#!/bin/sh\nexport PATH=/bin\n/bin/busybox --install -s /bin\n"
             "mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n"
             "mount -t devtmpfs devtmpfs /dev\n"
+            f"for m in {names}; do insmod /modules/$m; done\n"
             f"echo \"{linux.INIT_MARKER}\"\nexec setsid cttyhack /bin/sh\n")
-    entries = [(d, DIRMODE, b"") for d in linux.INIT_DIRS]
+    entries = [(d, DIRMODE, b"") for d in linux.INIT_DIRS + ["modules"]]
+    entries += [(f"modules/{Path(m).name}", stat.S_IFREG | 0o644, (modules / m).read_bytes())
+                for m in GUEST_MODULES]
     entries += [("bin/busybox", FILEMODE, (AMD64.busybox_root / "bin" / "busybox").read_bytes()),
                 ("bin/sh", LINKMODE, b"busybox"), ("init", FILEMODE, init.encode())]
     return _write(GUEST_INITRAMFS, linux.cpio_archive(entries))

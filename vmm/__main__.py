@@ -100,12 +100,39 @@ def build_vms(args, kvm_fd: int, arch) -> list:
             for i, (name, path, real) in enumerate(specs)]
 
 
+CTRL_A, QUIT_KEY = 0x01, ord("x")
+
+
 def serve_stdin(vms) -> None:
-    """A Linux guest's keyboard: our stdin into its UART."""
+    """A Linux guest's keyboard: our stdin into its UART. Ctrl-A x ends the
+    VM (as in kvmtool and QEMU), since Ctrl-C now goes to the guest."""
     from .devices.uart16550 import Uart16550
     uart = next(d for d in vms[0].bus.devices if isinstance(d, Uart16550))
+    escape = False
     for byte in vconsole.stdin_bytes():
-        uart.receive(bytes([byte]))
+        if escape and byte == QUIT_KEY:
+            vms[0].stop("Ctrl-A x typed on the console")
+            return
+        escape = byte == CTRL_A
+        if not escape:
+            uart.receive(bytes([byte]))
+
+
+def raw_terminal():
+    """A terminal on our stdin passes keys straight to the guest: no echo
+    (the guest's shell echoes), no line editing, Ctrl-C to the guest. The
+    old settings come back at exit. Returns the restore function."""
+    import termios
+    import tty
+    if not sys.stdin.isatty():
+        return lambda: None
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setraw(fd)
+    attrs = termios.tcgetattr(fd)
+    attrs[1] |= termios.OPOST | termios.ONLCR         # our own lines still end in CR LF
+    termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
+    return lambda: termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def run(args) -> int:
@@ -119,7 +146,9 @@ def run(args) -> int:
     signal.signal(KICK_SIGNAL, lambda signum, frame: None)   # only to interrupt KVM_RUN
     for vm in vms:
         vm.start()
+    restore_terminal = lambda: None
     if isinstance(vms[0].console, vconsole.RawConsole):
+        restore_terminal = raw_terminal()
         threading.Thread(target=serve_stdin, args=(vms,), daemon=True).start()
     deadline = time.monotonic() + args.timeout if args.timeout else None
     timed_out = False
@@ -139,6 +168,7 @@ def run(args) -> int:
         for vm in vms:
             for vcpu in vm.vcpus:
                 vcpu.thread.join()
+    restore_terminal()
     for vm in vms:
         vm.finish()
     vconsole.hv("all VMs stopped")

@@ -9,6 +9,8 @@ debug-exit port, and any virtio-mmio devices (IRQ 5 on)."""
 from pathlib import Path
 
 from . import vconsole
+from .arch import acpi
+from .devices import PIO, Unclaimed
 from .devices.debug_exit import DebugExit
 from .devices.demo import Demo
 from .devices.i8042 import I8042
@@ -21,7 +23,9 @@ LAB_RAM = 0x20_0000                   # ... ram_size
 VIRTIO_MMIO_BASE = 0xd000_0000        # above any RAM we give, below 4 GiB
 VIRTIO_MMIO_SIZE = 0x1000
 VIRTIO_FIRST_IRQ = 5
-LINUX_CMDLINE = "console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nokbd"
+LINUX_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nokbd"
+# virtio-mmio devices reach Linux through ACPI (arch/acpi.py): Debian's kernel
+# lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so virtio_mmio.device= would do nothing
 
 
 class BoardError(Exception):
@@ -35,17 +39,17 @@ def _common_devices(vm: VM, uart: Uart16550) -> None:
     vm.attach(DebugExit())
 
 
-def add_virtio(vm: VM, devices: list) -> list[str]:
-    """Attach virtio-mmio transports, one per device model; returns the
-    kernel command-line entries that tell Linux where they are."""
+def add_virtio(vm: VM, devices: list) -> list[tuple[int, int, int]]:
+    """Attach virtio-mmio transports, one per device model; returns each
+    one's (registers, their size, interrupt) for the guest's ACPI tables."""
     if not devices:
         return []
     from .devices.virtio.mmio import VirtioMmio
     where = []
     for i, model in enumerate(devices):
         base, irq = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE, VIRTIO_FIRST_IRQ + i
-        vm.attach(VirtioMmio(model, base, irq))
-        where.append(f"virtio_mmio.device={VIRTIO_MMIO_SIZE >> 10}K@0x{base:x}:{irq}")
+        transport = vm.attach(VirtioMmio(model, base, irq))
+        where.append((base, transport.size, irq))
     return where
 
 
@@ -77,10 +81,13 @@ def linux_vm(kvm_fd: int, arch, kernel: Path, initrd: Path | None, cmdline: str 
     ramdisk = _read(initrd, "initrd") if initrd else None
     vm = VM(kvm_fd, 0, "linux", mem, vconsole.RawConsole(), arch)
     _common_devices(vm, Uart16550(vm.console))
+    vm.bus.fallback[PIO] = Unclaimed()
+    vm.bus.fallback[PIO].vm = vm
     where = add_virtio(vm, list(virtio))
-    command = " ".join([cmdline if cmdline is not None else LINUX_CMDLINE] + where)
+    command = cmdline if cmdline is not None else LINUX_CMDLINE
     try:
-        entry, boot_params = arch.load_linux(vm.memory, image, ramdisk, command)
+        entry, boot_params = arch.load_linux(vm.memory, image, ramdisk, command,
+                                             acpi.write_tables(vm.memory, where))
     except arch.BootError as e:
         raise BoardError(f"{kernel}: {e}") from None
     _set_cpuid(vm, arch, lab_leaves=False)

@@ -18,9 +18,12 @@ def write(data: bytes) -> None:
         out.flush()
 
 
+_at_line_start = True
+
+
 def hv(text: str) -> None:
     """One of the monitor's own lines."""
-    write(f"hv: {text}\n".encode())
+    write(("" if _at_line_start else "\r\n").encode() + f"hv: {text}\n".encode())
 
 
 class LineConsole:
@@ -45,10 +48,13 @@ class LineConsole:
 
 class RawConsole:
     """A Linux guest's console: bytes pass straight through to our stdout,
-    and our stdin is its keyboard (see uart16550.py)."""
+    and our stdin is its keyboard (see uart16550.py). Our own "hv: " lines
+    start on a line of their own."""
 
     def putc(self, byte: int) -> None:
+        global _at_line_start
         write(bytes([byte]))
+        _at_line_start = byte == ord("\n")
 
     def flush(self) -> None:
         pass

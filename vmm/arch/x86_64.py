@@ -152,6 +152,7 @@ OFF_TYPE_OF_LOADER, OFF_LOADFLAGS = 0x210, 0x211
 OFF_RAMDISK_IMAGE, OFF_RAMDISK_SIZE, OFF_CMD_LINE_PTR = 0x218, 0x21c, 0x228
 OFF_INITRD_ADDR_MAX, OFF_XLOADFLAGS, OFF_CMDLINE_SIZE = 0x22c, 0x236, 0x238
 OFF_E820_ENTRIES, OFF_E820_TABLE = 0x1e8, 0x2d0
+OFF_ACPI_RSDP_ADDR = 0x070      # boot_params.acpi_rsdp_addr (protocol 2.14)
 LOADER_UNDEFINED = 0xff
 LOADFLAGS_LOADED_HIGH, LOADFLAGS_CAN_USE_HEAP = 0x01, 0x80
 XLF_KERNEL_64 = 1 << 0
@@ -169,9 +170,10 @@ class BootError(Exception):
     """A kernel or initrd the VMM cannot boot: one line saying why."""
 
 
-def load_linux(memory, kernel: bytes, initrd: bytes | None, cmdline: str) -> tuple[int, int]:
+def load_linux(memory, kernel: bytes, initrd: bytes | None, cmdline: str,
+               rsdp: int = 0) -> tuple[int, int]:
     """Lay out a bzImage, initrd and command line in guest RAM; returns
-    (entry, boot_params) for long_mode()."""
+    (entry, boot_params) for long_mode(). `rsdp`: the ACPI tables' root."""
     if len(kernel) < SETUP_HEADER + 0x100 or kernel[OFF_HEADER:OFF_HEADER + 4] != HDR_MAGIC:
         raise BootError("not a bzImage (no \"HdrS\" setup header at 0x202)")
     version = struct.unpack_from("<H", kernel, OFF_VERSION)[0]
@@ -205,6 +207,7 @@ def load_linux(memory, kernel: bytes, initrd: bytes | None, cmdline: str) -> tup
         struct.pack_into("<II", params, OFF_RAMDISK_IMAGE, where, len(initrd))
     e820 = [(0, LOW_RAM_END, E820_RAM), (LOW_RAM_END, KERNEL_LOAD - LOW_RAM_END, E820_RESERVED),
             (KERNEL_LOAD, memory.size - KERNEL_LOAD, E820_RAM)]
+    struct.pack_into("<Q", params, OFF_ACPI_RSDP_ADDR, rsdp)
     params[OFF_E820_ENTRIES] = len(e820)
     for i, entry in enumerate(e820):
         struct.pack_into("<QQI", params, OFF_E820_TABLE + 20 * i, *entry)

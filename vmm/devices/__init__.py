@@ -32,9 +32,26 @@ class Device:
         """The VM has ended: stop threads, close files."""
 
 
+class Unclaimed(Device):
+    """What a PC's ISA bus answers where no device sits: reads float to all
+    ones, writes go nowhere. A Linux guest probes many such ports (PCI
+    configuration at 0xcf8, more UARTs, the CMOS clock); a lab guest gets no
+    such bus, so a stray access there stops it with a report."""
+    name = "unclaimed"
+    space = PIO
+    size = 0x10000
+
+    def __init__(self):
+        super().__init__(0)
+
+    def read(self, offset: int, size: int) -> int:
+        return (1 << 8 * size) - 1
+
+
 @dataclass
 class Bus:
     devices: list[Device] = field(default_factory=list)
+    fallback: dict = field(default_factory=dict)       # space -> Device answering the rest
 
     def attach(self, vm, device: Device) -> Device:
         for d in self.devices:
@@ -49,4 +66,4 @@ class Bus:
         for d in self.devices:
             if d.space == space and d.base <= addr < d.base + d.size:
                 return d
-        return None
+        return self.fallback.get(space)
