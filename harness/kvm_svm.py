@@ -41,8 +41,9 @@ PYC_DIR = OUT / "pyc"                   # compiled once here: Python under TCG t
 SCENARIO_BEGIN = "lab: scenario {name} begins"
 SCENARIO_END = "lab: scenario {name} ended, vmm status "
 SHELL_MARKER = "lab: the VMM's Linux guest, with a virtio disk"
+DONE_MARKER = "lab: /init is done, powering off"
 DISK_MIB = 8
-GUEST_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nokbd"
+GUEST_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off quiet i8042.noaux i8042.nokbd"
 DIRMODE, FILEMODE, LINKMODE = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
 
 
@@ -158,6 +159,7 @@ run_scenario() {{        # NAME DISK_MIB COMMAND
     python3 -m vmm run --kernel /lab/vmlinuz --initrd /lab/guest.cpio --disk /tmp/disk.img --mem 256M --cmdline "{GUEST_CMDLINE}"
     echo "{SCENARIO_END.format(name='shell')}$?";;
 esac
+echo "{DONE_MARKER}"
 poweroff -f
 """
 
@@ -234,3 +236,69 @@ def launch(target, build, run: str, run_dir: Path, shell: bool = False):
     append = f"{MACHINE_CMDLINE} lab.run={run}" + (" lab.shell" if shell else "")
     return target.launch(AMD64.image, run_dir, initrd=initrd, append=append,
                          status_line=None if run == "all" else STATUS_RE)
+
+
+# -- one boot for the whole suite ---------------------------------------------------
+SUITE_TIMEOUT = 1200            # seconds of wall time: a hang guard, many times a run
+
+
+def suite_scenario():
+    """The whole machine's run as one console check: KVM up, every scenario
+    begun and ended; each scenario's own lines are checked by check_sections."""
+    from .scenario import Scenario
+    return Scenario(name="kvm-svm-all", vms={"machine": "machine"}, console_vm="machine",
+                    expect={"machine": ["lab: KVM is up", DONE_MARKER]},
+                    forbid=["Kernel panic", "Traceback", "lab: insmod", "Oops"],
+                    timeout=SUITE_TIMEOUT, silence=300)
+
+
+def sections(lines: list[str]) -> dict[str, tuple[list[str], int | None]]:
+    """Each scenario's console lines and the VMM's status, from the markers."""
+    out, name, current = {}, None, []
+    begin = re.compile(r"^lab: scenario (\S+) begins$")
+    end = re.compile(r"^lab: scenario (\S+) ended, vmm status (\d+)$")
+    for line in lines:
+        if m := begin.match(line):
+            name, current = m[1], []
+        elif (m := end.match(line)) and m[1] == name:
+            out[name] = (current, int(m[2]))
+            name = None
+        elif name:
+            current.append(line)
+    if name:
+        out[name] = (current, None)
+    return out
+
+
+def check_section(scenario, lines: list[str], status: int | None) -> str | None:
+    """What `scenario` expects of its lines and the VMM's status, or None."""
+    from .console import Matcher, check_transcript
+    matcher = Matcher(scenario)
+    for line in lines:
+        bad = matcher.feed(line)
+        if bad:
+            return f"forbidden line {bad!r}: {line!r}"
+    if not matcher.done():
+        return f"waiting for {matcher.awaiting()}"
+    if status is None:
+        return "the VMM never ended"
+    if status != (scenario.exit_status or 0):
+        return f"the VMM exited with status {status}, expected {scenario.exit_status or 0}"
+    return check_transcript(scenario, lines)
+
+
+def run_all(target, build, log: Path, echo: bool = False):
+    """Boot once, run every scenario; returns (result, {scenario: problem})."""
+    from . import console
+    from .scenario import load_scenarios, runnable
+    scenarios = runnable(load_scenarios(target.arch, target.name))
+    launch_ = launch(target, build, "all", log.with_suffix(".run"))
+    result = console.run(launch_, suite_scenario(), log, echo=echo, cwd=ROOT)
+    found = sections(result.lines)
+    problems = {}
+    for s in scenarios:
+        lines, status = found.get(s.name, ([], None))
+        problem = check_section(s, lines, status) if s.name in found else "never ran"
+        if problem:
+            problems[s.name] = problem
+    return result, problems

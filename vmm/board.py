@@ -2,7 +2,8 @@
 the guest is loaded. Two boards on one set of devices:
   lab    a lab test guest (a flat binary from guests/, built for the "kvm"
          board): 2 MiB of RAM, the image at 0x10000, started in 64-bit mode
-         on our page tables (or in real mode), the mmio lesson's demo device;
+         on our page tables (or in real mode), the mmio lesson's demo device,
+         COM2 as a sink and a marker port (the I/O lesson);
   linux  a bzImage with its initrd and command line (the boot protocol).
 Both have COM1 (IRQ 4), the i8042, the PM1a power-off register, the
 debug-exit port, and any virtio-mmio devices (IRQ 5 on)."""
@@ -15,11 +16,13 @@ from .devices.debug_exit import DebugExit
 from .devices.demo import Demo
 from .devices.i8042 import I8042
 from .devices.poweroff import PowerOff
+from .devices.marker import Marker
 from .devices.uart16550 import Uart16550
 from .vm import VM
 
 LAB_IMAGE_OFFSET = 0x1_0000           # qemu-configs/kvm.toml [guest] image_offset
 LAB_RAM = 0x20_0000                   # ... ram_size
+COM2_PORT, COM2_IRQ = 0x2f8, 3
 VIRTIO_MMIO_BASE = 0xd000_0000        # above any RAM we give, below 4 GiB
 VIRTIO_MMIO_SIZE = 0x1000
 VIRTIO_FIRST_IRQ = 5
@@ -61,6 +64,8 @@ def lab_vm(kvm_fd: int, arch, vm_id: int, name: str, image: Path, real_mode: boo
     vm = VM(kvm_fd, vm_id, name, mem, vconsole.LineConsole(name), arch)
     _common_devices(vm, Uart16550(vm.console))
     vm.attach(Demo())
+    vm.attach(Uart16550(vconsole.NullConsole(), COM2_PORT, COM2_IRQ))   # the I/O lesson's sink
+    vm.attach(Marker())
     add_virtio(vm, list(virtio))
     vm.memory.write(LAB_IMAGE_OFFSET, data)
     vcpu = vm.vcpus[0]

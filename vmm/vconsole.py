@@ -60,6 +60,20 @@ class RawConsole:
         pass
 
 
+class NullConsole:
+    """A console nobody reads: bytes are counted and dropped (COM2 on the
+    lab board, where the I/O lesson pours its data)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def putc(self, byte: int) -> None:
+        self.count += 1
+
+    def flush(self) -> None:
+        pass
+
+
 def stdin_bytes():
     """Our standard input, a byte at a time as it arrives; ends at EOF."""
     fd = sys.stdin.fileno()

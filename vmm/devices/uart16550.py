@@ -31,12 +31,12 @@ MSR_DCD_DSR_CTS = 0xb0  # carrier, data set ready, clear to send: a cable is plu
 
 
 class Uart16550(Device):
-    name = "com1"
     space = PIO
     size = 8
 
     def __init__(self, console, base: int = COM1_PORT, irq: int = COM1_IRQ):
         super().__init__(base)
+        self.name = f"16550@0x{base:x}"
         self.console, self.irq = console, irq
         self.lock = threading.Lock()     # the vCPU thread and the stdin thread
         self.regs = {IER: 0, LCR: 0, MCR: 0, SCR: 0, DLL: 0, DLM: 0, FCR: 0}
