@@ -89,7 +89,8 @@ def test(c, target=None, guest=None, pytest_args=""):
 
 
 @task(help={"target": "only this target (default: all, side by side)",
-            "lesson": "'paging': shadow against two-level paging, with a plot",
+            "lesson": "'paging': shadow against two-level paging; 'io': the same data moved "
+                      "four ways through the KVM VMM; each with a plot",
             "guest": "'linux' (with --target arm64): Linux's boot under the hypervisor "
                      "over booted directly"})
 def bench(c, target=None, lesson=None, guest=None):
@@ -109,9 +110,14 @@ def bench(c, target=None, lesson=None, guest=None):
             print(f"{name:<22}{str(m['value']):>40}  {m['unit']}")
         print("added to build/bench/arm64.json")
         return
+    if lesson == "io":
+        print(b.io_table(_run(b.run_io_lesson)))
+        print("wrote build/bench/io.json, io.png and io.svg")
+        return
     if lesson is not None:
         if lesson != "paging":
-            raise Exit(f"error: unknown lesson '{lesson}': the one there is is 'paging'", code=1)
+            raise Exit(f"error: unknown lesson '{lesson}': the lessons are 'paging' and 'io'",
+                       code=1)
         print(b.paging_table(_run(b.run_paging_lesson)))
         print("wrote build/bench/paging.json, paging.png and paging.svg")
         return
@@ -157,9 +163,12 @@ def lock(c):
         print(f"wrote {path}")
 
 
-@task(name="prepare-linux")
-def prepare_linux(c):
-    """Fetch Debian's arm64 kernel and busybox-static by package name into
-    downloads/ and build the Linux guest's initramfs (needs root)."""
-    from harness import linux
-    _run(linux.prepare)
+@task(name="prepare-linux", help={"arch": "arm64 (default: the Linux guest) or amd64 (the "
+                                         "kvm-svm machine: kernel, busybox, Python)"})
+def prepare_linux(c, arch="arm64"):
+    """Fetch Debian's kernel and busybox-static (and for amd64 Python) by
+    package name into downloads/ and build the initramfs (needs root)."""
+    from harness import kvm_svm, linux
+    if arch not in ("arm64", "amd64"):
+        raise Exit(f"error: --arch {arch}: arm64 or amd64", code=1)
+    _run(linux.prepare if arch == "arm64" else kvm_svm.prepare)

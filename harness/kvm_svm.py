@@ -6,8 +6,8 @@ board; /init loads KVM and runs the VMM there, so every figure counts
 instructions. The same kernel is also the VMM's own Linux guest, booted to
 a shell on a busybox initramfs with a virtio disk as /dev/vda.
 
-What /init runs comes from the kernel command line: `lab.run=NAME` one
-scenario, `lab.run=all` every scenario in turn (one boot for the suite: a
+What /init runs comes from the kernel command line: `lab.run=NAME,...`
+those scenarios, `lab.run=all` every one in turn (one boot for the suite: a
 boot costs about 35 s under TCG), then the Linux guest's shell when
 `lab.shell` is given. Each scenario's lines sit between
 "lab: scenario NAME begins" and "lab: scenario NAME ended, vmm status N".
@@ -146,8 +146,9 @@ mount -t tmpfs tmpfs /tmp
 for m in {' '.join(Path(m).name for m in KVM_MODULES)}; do insmod /lab/modules/$m || echo "lab: insmod $m failed"; done
 echo "lab: KVM is $(test -c /dev/kvm && echo up || echo missing)"
 cd /lab
-run_scenario() {{        # NAME DISK_MIB COMMAND
-    case " $(cat /proc/cmdline) " in *" lab.run=all "*|*" lab.run=$1 "*) ;; *) return;; esac
+run_scenario() {{        # NAME DISK_MIB COMMAND: if lab.run= names it (a comma-separated list, or all)
+    run=$(sed -n 's/.*lab\\.run=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+    case ",$run," in *,all,*|*,$1,*) ;; *) return;; esac
     rm -f /tmp/disk.img; [ "$2" -gt 0 ] && dd if=/dev/zero of=/tmp/disk.img bs=1M count=$2 2>/dev/null
     echo "{SCENARIO_BEGIN.format(name='$1')}"
     sh -c "$3"
@@ -235,7 +236,7 @@ def launch(target, build, run: str, run_dir: Path, shell: bool = False):
     initrd = initramfs(build, scenarios)
     append = f"{MACHINE_CMDLINE} lab.run={run}" + (" lab.shell" if shell else "")
     return target.launch(AMD64.image, run_dir, initrd=initrd, append=append,
-                         status_line=None if run == "all" else STATUS_RE)
+                         status_line=None if run == "all" or "," in run else STATUS_RE)
 
 
 # -- one boot for the whole suite ---------------------------------------------------
@@ -287,12 +288,14 @@ def check_section(scenario, lines: list[str], status: int | None) -> str | None:
     return check_transcript(scenario, lines)
 
 
-def run_all(target, build, log: Path, echo: bool = False):
-    """Boot once, run every scenario; returns (result, {scenario: problem})."""
+def run_all(target, build, log: Path, echo: bool = False, names: list[str] | None = None):
+    """Boot once, run every scenario (or those `names`); returns (result,
+    {scenario: problem})."""
     from . import console
     from .scenario import load_scenarios, runnable
-    scenarios = runnable(load_scenarios(target.arch, target.name))
-    launch_ = launch(target, build, "all", log.with_suffix(".run"))
+    scenarios = [s for s in runnable(load_scenarios(target.arch, target.name))
+                 if names is None or s.name in names]
+    launch_ = launch(target, build, ",".join(names) if names else "all", log.with_suffix(".run"))
     result = console.run(launch_, suite_scenario(), log, echo=echo, cwd=ROOT)
     found = sections(result.lines)
     problems = {}
