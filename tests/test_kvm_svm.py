@@ -50,3 +50,40 @@ def test_every_scenario_in_one_boot(machine, request):
     assert not problems, "\n".join(f"{name}: {why}" for name, why in problems.items()) + \
         f"\n  log: {result.log}"
     assert sum("ended, vmm status" in line for line in result.lines) >= 15
+
+
+# -- the pieces, without a boot ------------------------------------------------------
+
+def test_sections_split_the_console_by_scenario():
+    lines = ["lab: KVM is up", "lab: scenario a begins", "[x] one", "hv: all VMs stopped",
+             "lab: scenario a ended, vmm status 0", "noise", "lab: scenario b begins", "[y] two"]
+    assert kvm_svm.sections(lines) == {"a": (["[x] one", "hv: all VMs stopped"], 0),
+                                       "b": (["[y] two"], None)}
+
+
+def test_a_section_is_held_to_its_scenario():
+    from harness.scenario import load_scenario
+    hello = load_scenario("hello", "x86_64", TARGET)
+    good = ["[hello] Hello from a guest, through a trapped UART",
+            "[hello] PASS: hypercall ABI version 1",
+            "[hello] PASS: emulated UART status register reads back",
+            "[hello] SUMMARY: 2 passed, 0 failed", "hv: vm 'hello' stopped: powered off",
+            "hv: all VMs stopped", "hv: exit statistics",
+            "hv:   vm            hypercall       mmio        pio     sysreg       halt   firmware"
+            "     paging      timer        irq  unhandled      total",
+            "hv:   hello                 1          0        298          0          0          0"
+            "          0          0          0          0        299", "hv: powering off"]
+    assert kvm_svm.check_section(hello, good, 0) is None
+    assert "status 1, expected 0" in kvm_svm.check_section(hello, good, 1)
+    assert "forbidden line 'FAIL:'" in kvm_svm.check_section(hello, good + ["[hello] FAIL: x"], 0)
+    assert "waiting for [hello] 'SUMMARY" in kvm_svm.check_section(hello, good[:3], 0)
+    few_exits = [line.replace(" 298 ", "  29 ") for line in good]
+    assert "made 29 'pio' exits" in kvm_svm.check_section(hello, few_exits, 0)
+
+
+def test_init_runs_what_the_command_line_names():
+    script = kvm_svm.init_script([("hello", "python3 -m vmm run --vm hello=/lab/guests/hello.bin", 0)])
+    assert "insmod /lab/modules/$m" in script and "kvm-amd.ko" in script
+    assert "run_scenario hello 0 'python3 -m vmm run --vm hello=/lab/guests/hello.bin'" in script
+    assert "s/.*lab\\.run=\\([^ ]*\\).*/\\1/p" in script         # a literal \1, not chr(1)
+    assert script.rstrip().endswith("poweroff -f")

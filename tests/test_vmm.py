@@ -224,3 +224,40 @@ def test_bad_files_and_options_are_one_line(args, message):
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [message] or \
         r.stderr.startswith(message), r.stderr
     assert "Traceback" not in r.stderr
+
+
+# -- the Linux board's tables ------------------------------------------------------
+
+def test_acpi_tables_check_out(tmp_path):
+    """Every table's bytes sum to 0, the RSDP points at the XSDT, and the
+    DSDT is AML that ACPICA's disassembler (iasl) reads back as written."""
+    from vmm.arch import acpi
+    memory = Memory(1 << 20)
+    rsdp = acpi.write_tables(memory, [(0xd000_0000, 0x200, 5), (0xd000_1000, 0x200, 6)])
+    head = memory.read(rsdp, 36)
+    assert head[:8] == b"RSD PTR " and sum(head[:20]) % 256 == 0 and sum(head) % 256 == 0
+    xsdt = struct.unpack_from("<Q", head, 24)[0]
+    length = struct.unpack_from("<I", memory.read(xsdt, 8), 4)[0]
+    entries = struct.unpack_from(f"<{(length - 36) // 8}Q", memory.read(xsdt + 36, length - 36))
+    tables = {}
+    for at in (xsdt, *entries):
+        signature, size = struct.unpack("<4sI", memory.read(at, 8))
+        assert sum(memory.read(at, size)) % 256 == 0, signature
+        tables[signature] = at
+    assert set(tables) == {b"XSDT", b"FACP", b"APIC"}
+    dsdt_at = struct.unpack_from("<I", memory.read(tables[b"FACP"] + 40, 4))[0]
+    size = struct.unpack("<I", memory.read(dsdt_at + 4, 4))[0]
+    if not shutil.which("iasl"):
+        pytest.skip("iasl (Debian: acpica-tools) checks the AML")
+    (tmp_path / "dsdt.dat").write_bytes(memory.read(dsdt_at, size))
+    subprocess.run(["iasl", "-d", "dsdt.dat"], cwd=tmp_path, capture_output=True, check=True)
+    source = (tmp_path / "dsdt.dsl").read_text()
+    for needed in ('Name (_HID, "LNRO0005")', "0xD0001000", "Name (\\_S5, Package (0x04)",
+                   "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"):
+        assert needed in source, needed
+
+
+def test_a_file_that_is_no_bzimage_is_one_line(tmp_path):
+    from vmm.arch import x86_64
+    with pytest.raises(x86_64.BootError, match=r'^not a bzImage \(no "HdrS" setup header'):
+        x86_64.load_linux(Memory(1 << 20), bytes(4096), None, "")
