@@ -1,5 +1,7 @@
 """The Linux guest: its files, fetched by Debian package name and never
-committed (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
+committed (DebianFiles: any Debian architecture's kernel, busybox-static
+and packages with what they Depend on; arm64's here, amd64's for kvm-svm
+in kvm_svm.py) (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
 and an initramfs built here from busybox-static with a newc cpio writer);
 its device tree, derived from QEMU's at build time; and typing commands
 into its shell.
