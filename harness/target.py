@@ -239,5 +239,7 @@ def target_names(with_variants: bool = False) -> list[str]:
 
 
 def supports_shadow(target: Target) -> bool:
-    """Shadow paging is a mode of the VT-x and AMD-V back ends."""
-    return target.arch == "x86_64" and "backend" not in target.platform
+    """Shadow paging is a mode of the VT-x and AMD-V back ends (not of a
+    target whose guests run under the KVM VMM: image "guests")."""
+    return target.arch == "x86_64" and "backend" not in target.platform and \
+        target.toolchain.get("image") != "guests"
