@@ -43,7 +43,10 @@ SCENARIO_END = "lab: scenario {name} ended, vmm status "
 SHELL_MARKER = "lab: the VMM's Linux guest, with a virtio disk"
 DONE_MARKER = "lab: /init is done, powering off"
 DISK_MIB = 8
-GUEST_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off quiet i8042.noaux i8042.nokbd"
+# noapic: the guest's interrupts go through KVM's in-kernel 8259s; with the
+# IOAPIC and its local APIC timer the guest's shell hangs on its first
+# command here (not understood yet: see docs/vmm.md)
+GUEST_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off quiet noapic i8042.noaux i8042.nokbd"
 DIRMODE, FILEMODE, LINKMODE = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
 
 
@@ -243,12 +246,14 @@ def launch(target, build, run: str, run_dir: Path, shell: bool = False):
 SUITE_TIMEOUT = 1200            # seconds of wall time: a hang guard, many times a run
 
 
-def suite_scenario():
-    """The whole machine's run as one console check: KVM up, every scenario
-    begun and ended; each scenario's own lines are checked by check_sections."""
+def suite_scenario(shell: bool = False):
+    """The whole machine's run as one console check: KVM up, /init done (or,
+    with `shell`, the VMM's Linux guest at its shell, where a session types);
+    each scenario's own lines are checked by check_section."""
     from .scenario import Scenario
+    last = [SHELL_MARKER, linux.INIT_MARKER] if shell else [DONE_MARKER]
     return Scenario(name="kvm-svm-all", vms={"machine": "machine"}, console_vm="machine",
-                    expect={"machine": ["lab: KVM is up", DONE_MARKER]},
+                    expect={"machine": ["lab: KVM is up"] + last}, interactive=shell,
                     forbid=["Kernel panic", "Traceback", "lab: insmod", "Oops"],
                     timeout=SUITE_TIMEOUT, silence=300)
 
@@ -288,15 +293,19 @@ def check_section(scenario, lines: list[str], status: int | None) -> str | None:
     return check_transcript(scenario, lines)
 
 
-def run_all(target, build, log: Path, echo: bool = False, names: list[str] | None = None):
-    """Boot once, run every scenario (or those `names`); returns (result,
-    {scenario: problem})."""
+def run_all(target, build, log: Path, echo: bool = False, names: list[str] | None = None,
+            session=None):
+    """Boot once, run every scenario (or those `names`), then with `session`
+    the VMM's Linux guest, into whose shell session(child) types; returns
+    (result, {scenario: problem})."""
     from . import console
     from .scenario import load_scenarios, runnable
     scenarios = [s for s in runnable(load_scenarios(target.arch, target.name))
                  if names is None or s.name in names]
-    launch_ = launch(target, build, ",".join(names) if names else "all", log.with_suffix(".run"))
-    result = console.run(launch_, suite_scenario(), log, echo=echo, cwd=ROOT)
+    launch_ = launch(target, build, ",".join(names) if names else "all", log.with_suffix(".run"),
+                     shell=session is not None)
+    result = console.run(launch_, suite_scenario(session is not None), log, echo=echo, cwd=ROOT,
+                         session=session)
     found = sections(result.lines)
     problems = {}
     for s in scenarios:

@@ -3,17 +3,23 @@ with AMD-V. A boot costs about 35 s, so one boot runs every scenario of the
 target in turn (harness/kvm_svm.py: /init with lab.run=all), and each
 scenario's stretch of the console is held to guests/scenarios.toml as if it
 had been booted alone: its ordered lines, forbidden lines, exit statistics
-and the VMM's exit status. The machine's packages are fetched as root
+and the VMM's exit status. Then, in the same boot, the VMM boots the same
+Linux kernel as its own guest, with a virtio disk; the test types into its
+shell (uname, the disk's size, a write to /dev/vda read back) and ends it
+with `reboot -f`, the i8042's reset. The machine's packages are fetched as root
 (`./lab prepare-linux --arch amd64`); elsewhere the test is skipped with
 that command (under CI it fails)."""
 import os
+import re
 
 import pytest
 
-from harness import HarnessError, TargetUnavailable, kvm_svm, lab, logs
+from harness import HarnessError, TargetUnavailable, kvm_svm, lab, linux, logs
 from harness.target import load_target
 
 TARGET = "kvm-svm"
+COMMANDS = ["uname -r", "cat /sys/block/vda/size", "echo written-through-virtio > /dev/vda; sync",
+            "echo 3 > /proc/sys/vm/drop_caches; head -n 1 /dev/vda"]
 
 
 def pytest_generate_tests(metafunc):
@@ -46,10 +52,18 @@ def test_every_scenario_in_one_boot(machine, request):
     if kvm_svm.missing():
         unavailable(kvm_svm.missing())
     build = lab.build(target, echo=False)
-    result, problems = kvm_svm.run_all(target, build, logs.new_log(f"{machine}-all"))
+    result, problems = kvm_svm.run_all(
+        target, build, logs.new_log(f"{machine}-all"),
+        session=lambda child: linux.run_commands(child, COMMANDS, power_off="reboot -f"))
     assert not problems, "\n".join(f"{name}: {why}" for name, why in problems.items()) + \
         f"\n  log: {result.log}"
     assert sum("ended, vmm status" in line for line in result.lines) >= 15
+    answers = [answer for _, answer in result.session]
+    assert re.fullmatch(r"6\.1\.\d+-\d+-amd64", answers[0]), answers
+    assert answers[1] == str(kvm_svm.DISK_MIB << 11), answers       # 512-byte sectors
+    assert answers[3] == "written-through-virtio", answers
+    assert any("hv: vm 'linux' stopped: reset (i8042 command 0xfe)" in line
+               for line in result.lines)
 
 
 # -- the pieces, without a boot ------------------------------------------------------

@@ -129,10 +129,12 @@ def raw_terminal():
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setraw(fd)
-    attrs = termios.tcgetattr(fd)
-    attrs[1] |= termios.OPOST | termios.ONLCR         # our own lines still end in CR LF
-    termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
-    return lambda: termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    vconsole.line_end = "\r\n"        # no output processing now: our own lines say CR LF
+
+    def restore():
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        vconsole.line_end = "\n"
+    return restore
 
 
 def run(args) -> int:

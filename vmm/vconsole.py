@@ -19,11 +19,12 @@ def write(data: bytes) -> None:
 
 
 _at_line_start = True
+line_end = "\n"                 # "\r\n" while our terminal is raw (a Linux guest's console)
 
 
 def hv(text: str) -> None:
     """One of the monitor's own lines."""
-    write(("" if _at_line_start else "\r\n").encode() + f"hv: {text}\n".encode())
+    write(("" if _at_line_start else line_end).encode() + f"hv: {text}{line_end}".encode())
 
 
 class LineConsole:
