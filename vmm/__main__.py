@@ -139,8 +139,8 @@ def raw_terminal():
 
 def run(args) -> int:
     if args.cpus != 1:
-        vconsole.hv("--cpus: this VMM starts one vCPU per VM (no MP table for more yet)")
-        return EXIT_BAD_INPUT
+        raise board.BoardError(f"--cpus {args.cpus}: one vCPU per VM for now (more would need "
+                               f"their ACPI MADT entries and a thread each)")
     arch = arch_pkg.current()
     kvm_fd = kvm.open_kvm(args.dev)
     vconsole.hv(f"teaching VMM on KVM (vmm/), {arch.NAME}, {max(len(args.vm), 1)} VM(s)")
