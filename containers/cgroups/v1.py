@@ -1,0 +1,81 @@
+"""cgroup v1: one hierarchy per controller, each mounted on its own
+(/sys/fs/cgroup/memory, /cpu, /pids, ...), so a container has one directory
+in each and joins each. File names are v1's: memory.limit_in_bytes,
+cpu.cfs_quota_us, pids.max."""
+from pathlib import Path
+
+from . import CGROUP_ROOT, Cgroup, write
+from ..errors import ContainerError
+
+CONTROLLERS = ("memory", "cpu", "cpuacct", "pids")
+CPUSET = "cpuset"
+
+
+def mountpoints() -> dict[str, Path]:
+    """controller -> where its v1 hierarchy is mounted (from mountinfo: a
+    hierarchy may hold several, e.g. cpu,cpuacct)."""
+    found = {}
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        fstype, _, options = right.split(" ")[:3]
+        if fstype != "cgroup":
+            continue
+        for option in options.split(","):
+            found.setdefault(option, Path(left.split(" ")[4]))
+    return found
+
+
+class CgroupV1(Cgroup):
+    version = 1
+
+    def __init__(self, path, dirs=None):
+        super().__init__(path, dirs)
+        self.mounts = mountpoints()
+        missing = [c for c in CONTROLLERS if c not in self.mounts]
+        if missing:
+            raise ContainerError(f"cgroup v1: controller(s) {', '.join(missing)} not mounted "
+                                 f"under {CGROUP_ROOT}")
+
+    def controllers(self) -> list[str]:
+        return list(CONTROLLERS) + ([CPUSET] if CPUSET in self.mounts else [])
+
+    def leaf(self, controller: str) -> Path:
+        return self.mounts[controller] / self.path
+
+    def leaves(self) -> list[Path]:
+        return sorted({self.leaf(c) for c in self.controllers()})
+
+    def create(self) -> None:
+        """A v1 cpuset group takes no task until cpus and mems are set: copy
+        them down from each parent, as runc does."""
+        super().create()
+        if CPUSET in self.mounts:
+            base = self.mounts[CPUSET]
+            parts = Path(self.path).parts
+            for depth in range(1, len(parts) + 1):
+                d = base.joinpath(*parts[:depth])
+                for name in ("cpuset.cpus", "cpuset.mems"):
+                    if not (d / name).read_text().strip():
+                        write(d / name, (d.parent / name).read_text().strip())
+
+    def apply(self, r) -> None:
+        memory, cpu, pids = self.leaf("memory"), self.leaf("cpu"), self.leaf("pids")
+        if r.memory_limit is not None:
+            write(memory / "memory.limit_in_bytes", str(r.memory_limit))
+        if r.memory_swap is not None and (memory / "memory.memsw.limit_in_bytes").exists():
+            write(memory / "memory.memsw.limit_in_bytes", str(r.memory_swap))
+        if r.memory_reservation is not None:
+            write(memory / "memory.soft_limit_in_bytes", str(r.memory_reservation))
+        if r.cpu_shares:
+            write(cpu / "cpu.shares", str(r.cpu_shares))
+        if r.cpu_period:
+            write(cpu / "cpu.cfs_period_us", str(r.cpu_period))
+        if r.cpu_quota is not None:
+            write(cpu / "cpu.cfs_quota_us", str(r.cpu_quota))
+        if r.pids_limit is not None and r.pids_limit != 0:
+            write(pids / "pids.max", "max" if r.pids_limit < 0 else str(r.pids_limit))
+        if CPUSET in self.mounts:
+            if r.cpu_cpus:
+                write(self.leaf(CPUSET) / "cpuset.cpus", r.cpu_cpus)
+            if r.cpu_mems:
+                write(self.leaf(CPUSET) / "cpuset.mems", r.cpu_mems)
