@@ -48,6 +48,8 @@ class Cgroup:
             for d in reversed(missing):
                 try:
                     d.mkdir()
+                except FileExistsError:
+                    continue            # another container's create made the parent
                 except OSError as e:
                     raise ContainerError(f"cgroup {d}: {e.strerror}")
                 self.dirs.append(str(d))
@@ -67,9 +69,12 @@ class Cgroup:
 
     def destroy(self) -> None:
         """Remove the directories we made, deepest first. A group empties a
-        moment after its last process is killed, so EBUSY is retried."""
+        moment after its last process is killed, so EBUSY is retried for
+        the container's own; a parent still holding another container's
+        group stays."""
+        leaves = {str(p) for p in self.leaves()}
         for d in sorted(self.dirs, key=len, reverse=True):
-            for _ in range(REMOVE_TRIES):
+            for _ in range(REMOVE_TRIES if d in leaves else 1):
                 try:
                     os.rmdir(d)
                     break
@@ -78,9 +83,10 @@ class Cgroup:
                 except OSError as e:
                     if e.errno not in (errno.EBUSY, errno.ENOTEMPTY):
                         raise ContainerError(f"removing cgroup {d}: {e.strerror}")
-                    time.sleep(REMOVE_PAUSE)
+                    time.sleep(REMOVE_PAUSE if d in leaves else 0)
             else:
-                raise ContainerError(f"removing cgroup {d}: still busy")
+                if d in leaves:
+                    raise ContainerError(f"removing cgroup {d}: still busy")
 
     def to_state(self) -> dict:
         return {"version": self.version, "path": self.path, "dirs": self.dirs}
