@@ -2,7 +2,6 @@
 checked dataclasses. Every field is checked where it is read; each bad field
 adds one problem naming its path, and all problems are reported together."""
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,9 @@ CAPABILITIES = (
     "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
     "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
     "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE")
-RLIMIT_TYPE = re.compile(r"RLIMIT_[A-Z]+")
+RLIMITS = tuple(f"RLIMIT_{n}" for n in (        # getrlimit(2)
+    "AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE", "NICE", "NOFILE",
+    "NPROC", "RSS", "RTPRIO", "RTTIME", "SIGPENDING", "STACK"))
 SECCOMP_ACTIONS = ("SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
                    "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",
                    "SCMP_ACT_LOG")
@@ -268,7 +269,7 @@ def read_process(r: Reader) -> Process:
     rlimits = []
     for lim in r.items("rlimits"):
         kind = lim.string("type", required=True)
-        if kind is not None and not RLIMIT_TYPE.fullmatch(kind):
+        if kind is not None and kind not in RLIMITS:
             lim.bad("type", f"unknown rlimit '{kind}'")
         rlimits.append(Rlimit(kind, lim.integer("soft", required=True, minimum=0),
                               lim.integer("hard", required=True, minimum=0)))

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 from . import BUILD, ROOT, HarnessError
@@ -138,6 +139,13 @@ def make_bundle(directory: Path, config: dict) -> Path:
 
 
 def ocirun(args: list[str], root: Path, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
-    """Run the runtime as a program, as an engine does."""
-    return subprocess.run([str(OCIRUN), "--root", str(root), *args], capture_output=True,
-                          text=True, timeout=timeout, **kwargs)
+    """Run the runtime as a program, as an engine does. Its output goes
+    through files, not pipes: a created container keeps the runtime's stdio,
+    and a pipe would stay open (and a reader waiting) as long as it lives."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        r = subprocess.run([str(OCIRUN), "--root", str(root), *args], stdout=out, stderr=err,
+                           timeout=timeout, **kwargs)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(r.args, r.returncode, out.read().decode(),
+                                           err.read().decode())
