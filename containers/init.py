@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import traceback
 
 from . import console, hooks, linux, network, process, rootfs, syscall_filter
@@ -86,7 +87,7 @@ def join(ns_path: str, kind: str) -> None:
         os.close(fd)
 
 
-def stage_a(spec, chan: Channel, fifo: str, console_sock) -> None:
+def stage_a(spec, chan: Channel, fifo_fd: int, console_sock) -> None:
     """The first child of `create`. Never returns."""
     try:
         linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -108,7 +109,7 @@ def stage_a(spec, chan: Channel, fifo: str, console_sock) -> None:
         linux.unshare(flags)
         pid = os.fork()
         if pid == 0:
-            stage_b(spec, chan, fifo, console_sock, "user" in new or
+            stage_b(spec, chan, fifo_fd, console_sock, "user" in new or
                     any(n.type == "user" for n in namespaces))
         chan.send("pid", str(pid))
         os._exit(0)
@@ -116,8 +117,10 @@ def stage_a(spec, chan: Channel, fifo: str, console_sock) -> None:
         fail_child(chan, e)
 
 
-def stage_b(spec, chan: Channel, fifo: str, console_sock, in_user_ns: bool) -> None:
-    """The container's init. Never returns."""
+def stage_b(spec, chan: Channel, fifo_fd: int, console_sock, in_user_ns: bool) -> None:
+    """The container's init. Never returns. `fifo_fd` is exec.fifo opened
+    with O_PATH by the runtime: the init may be a user that could not reach
+    the state directory, and after pivot_root it could not name it."""
     try:
         verb, rest = chan.recv()
         if verb != "go":
@@ -130,7 +133,6 @@ def stage_b(spec, chan: Channel, fifo: str, console_sock, in_user_ns: bool) -> N
         proc = spec.process
         rootfs.prepare(spec, go["cgroup_version"], go["cgroup_hierarchies"], in_user_ns)
         hooks.run("createContainer", spec.hooks.get("createContainer", []), state)
-        fifo_fd = os.open(fifo, os.O_PATH | os.O_CLOEXEC)
         rootfs.pivot(spec.root_path)
         if proc.terminal:
             setup_terminal(console_sock)
@@ -196,7 +198,8 @@ def wait_for_start(fifo_fd: int) -> None:
     try:
         _fifo_write_fd = os.open(f"/proc/self/fd/{fifo_fd}", os.O_WRONLY | os.O_CLOEXEC)
         os.write(_fifo_write_fd, b"0")
-    except OSError:
+    except OSError as e:
+        print(f"ocirun: init: waiting for start: {e}", file=sys.stderr, flush=True)
         os._exit(1)
     os.close(fifo_fd)
     for sig in WAITING_SIGNALS:

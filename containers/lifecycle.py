@@ -50,15 +50,18 @@ def _create(c: Container, spec, console_socket, foreground_console) -> None:
     s.hooks = hooks.as_json(spec.hooks)
     s.seccomp = spec.raw.get("linux", {}).get("seccomp")
     cgroup = cgroups.new(spec.linux.cgroups_path, c.id)
-    os.mkfifo(c.fifo, FIFO_MODE)
+    os.mkfifo(c.fifo)
+    os.chmod(c.fifo, FIFO_MODE)         # not mkfifo's mode: the umask would take from it
+    fifo_fd = os.open(c.fifo, os.O_PATH | os.O_CLOEXEC)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     console_sock = (console.connect(console_socket) if spec.process.terminal and console_socket
                     else foreground_console)
     a = os.fork()
     if a == 0:
         ours.close()
-        init.stage_a(spec, init.Channel(theirs), str(c.fifo), console_sock)
+        init.stage_a(spec, init.Channel(theirs), fifo_fd, console_sock)
     theirs.close()
+    os.close(fifo_fd)
     chan = init.Channel(ours)
     try:
         s.pid = receive_init_pid(chan, a, spec)

@@ -100,10 +100,11 @@ def link_seccomp(venv: Path) -> None:
 
 def default_config(args: list[str], rootfs: Path = ROOTFS, terminal: bool = False,
                    readonly: bool = True, namespaces=("pid", "network", "ipc", "uts", "mount"),
-                   **linux) -> dict:
-    """A config.json like `runc spec` writes, for the busybox rootfs."""
+                   hostname: str | None = "ocirun", **linux) -> dict:
+    """A config.json like `runc spec` writes, for the busybox rootfs;
+    keyword arguments go into its `linux` object."""
     caps = list(DEFAULT_CAPS)
-    return {
+    config = {
         "ociVersion": "1.0.2",
         "process": {"terminal": terminal, "user": {"uid": 0, "gid": 0}, "args": args,
                     "env": ["PATH=/bin", "TERM=xterm"], "cwd": "/",
@@ -130,6 +131,9 @@ def default_config(args: list[str], rootfs: Path = ROOTFS, terminal: bool = Fals
                   "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                     "/proc/sysrq-trigger"]} | linux,
     }
+    if hostname is None:
+        del config["hostname"]
+    return config
 
 
 def make_bundle(directory: Path, config: dict) -> Path:
@@ -143,8 +147,8 @@ def ocirun(args: list[str], root: Path, timeout: float = 60, **kwargs) -> subpro
     through files, not pipes: a created container keeps the runtime's stdio,
     and a pipe would stay open (and a reader waiting) as long as it lives."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        r = subprocess.run([str(OCIRUN), "--root", str(root), *args], stdout=out, stderr=err,
-                           timeout=timeout, **kwargs)
+        kwargs = {"stdout": out, "stderr": err} | kwargs
+        r = subprocess.run([str(OCIRUN), "--root", str(root), *args], timeout=timeout, **kwargs)
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(r.args, r.returncode, out.read().decode(),
