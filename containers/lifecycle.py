@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -148,9 +149,10 @@ def start(c: Container) -> None:
         c.save()
     if error:
         raise ContainerError(f"container '{c.id}' could not start its process: {error}")
-    if alive(c.state.pid, c.state.pid_start):
-        hooks.run("poststart", c.state.hooks.get("poststart", []), c.oci_state(),
-                  warn=lambda m: print(f"ocirun: warning: {m}", flush=True))
+    # The process may have finished already; the hooks still see it as it
+    # was when execve succeeded.
+    state = c.oci_state() | {"status": "running", "pid": c.state.pid}
+    hooks.run("poststart", c.state.hooks.get("poststart", []), state, warn=warn)
 
 
 def open_fifo(c: Container) -> str:
@@ -258,7 +260,11 @@ def _destroy(c: Container) -> None:
     hooks_ = s.hooks.get("poststop", [])
     was = c.oci_state() | {"status": "stopped"}
     c.remove()
-    hooks.run("poststop", hooks_, was, warn=lambda m: print(f"ocirun: warning: {m}", flush=True))
+    hooks.run("poststop", hooks_, was, warn=warn)
+
+
+def warn(message: str) -> None:
+    print(f"ocirun: warning: {message}", file=sys.stderr, flush=True)
 
 
 # -- run: create, start, wait, delete ---------------------------------------------------

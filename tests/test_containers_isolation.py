@@ -121,17 +121,19 @@ def test_memory_limit_kills_a_hog_inside(ocirun):
 
 
 def test_pids_limit_stops_a_fork_bomb(ocirun):
-    """20 background sleeps in a group with pids.max 8: forks fail, and the
-    group never holds more than 8 tasks."""
+    """A shell starting 20 background sleeps in a group with pids.max 8: a
+    fork fails, and busybox's shell gives up ("can't fork", status 2);
+    the group never holds more than 8 tasks."""
     cid = ocirun.cid()
-    script = ("for i in $(seq 20); do sleep 3600 & done 2>/dev/null; "
-              "ls -d /proc/[0-9]* | wc -l; sleep 3600")
+    script = ("sh -c 'for i in $(seq 20); do sleep 3600 & done' 2>/dev/null; echo bomb=$?; "
+              "exec sleep 3600")
     out = ocirun.tmp / "out"
     with open(out, "w") as f:
         ocirun("run", "-d", "--bundle", ocirun.bundle(["sh", "-c", script],
                                                       resources={"pids": {"limit": 8}}),
                cid, check=True, stdout=f)
     _wait_for_lines(out, 1)
+    assert out.read_text() == "bomb=2\n"
     pids = _leaf(ocirun, cid, "pids")
     assert (pids / "pids.max").read_text().strip() == "8"
     assert int((pids / "pids.current").read_text()) <= 8
@@ -324,5 +326,6 @@ def _leaf(ocirun, cid: str, controller: str) -> Path:
 
 def _wait_for_lines(path: Path, n: int, guard: float = 30) -> None:
     deadline = time.monotonic() + guard
-    while len(path.read_text().splitlines()) < n and time.monotonic() < deadline:
+    while len(path.read_text().splitlines()) < n:
+        assert time.monotonic() < deadline, f"{path}: fewer than {n} lines after {guard} s"
         time.sleep(0.02)
