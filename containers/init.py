@@ -131,7 +131,7 @@ def stage_b(spec, chan: Channel, fifo_fd: int, console_sock, in_user_ns: bool) -
             linux.unshare(linux.CLONE_NEWCGROUP)
         seccomp = syscall_filter.prepare(spec.linux.seccomp)      # imports before pivot
         proc = spec.process
-        rootfs.prepare(spec, go["cgroup_version"], go["cgroup_hierarchies"], in_user_ns)
+        rootfs.prepare(spec, in_user_ns)
         hooks.run("createContainer", spec.hooks.get("createContainer", []), state)
         rootfs.pivot(spec.root_path)
         if proc.terminal:

@@ -84,8 +84,7 @@ def _create(c: Container, spec, console_socket, foreground_console) -> None:
     state = c.oci_state() | {"status": "creating", "pid": s.pid}
     hooks.run("prestart", spec.hooks["prestart"], state)
     hooks.run("createRuntime", spec.hooks["createRuntime"], state)
-    chan.send("go", json.dumps({"state": state, "cgroup_version": cgroup.version,
-                                "cgroup_hierarchies": container_hierarchies(cgroup)}))
+    chan.send("go", json.dumps({"state": state}))
     verb, rest = chan.recv()
     if verb != "ready":
         raise ContainerError(rest if verb == "error" else "the container's init exited "
@@ -120,11 +119,6 @@ def write_id_maps(pid: int, linux_cfg) -> None:
         except OSError as e:
             raise ContainerError(f"linux.{'uidMappings' if name == 'uid_map' else 'gidMappings'}:"
                                  f" writing {name}: {e.strerror}")
-
-
-def container_hierarchies(cgroup) -> list[str]:
-    from .rootfs import v1_hierarchies
-    return v1_hierarchies() if cgroup.version == 1 else []
 
 
 def write_pid_file(path: str, pid: int) -> None:

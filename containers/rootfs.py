@@ -7,7 +7,8 @@ import os
 import stat
 from pathlib import Path
 
-from . import linux as L
+from . import cgroups, linux as L
+from .cgroups import v1
 from .errors import ContainerError
 
 # mount(8) option names: (flag to set, flag to clear)
@@ -83,7 +84,7 @@ def make_target(target: str, is_file: bool) -> None:
         os.makedirs(target, exist_ok=True)
 
 
-def mount_one(rootfs: str, m, cgroup_version: int, cgroup_controllers: list[str]) -> None:
+def mount_one(rootfs: str, m, cgroup_namespace: bool) -> None:
     target = inside(rootfs, m.destination)
     flags, propagation, data = parse_options(m.options)
     kind = m.type or ("bind" if flags & L.MS_BIND else "none")
@@ -96,7 +97,7 @@ def mount_one(rootfs: str, m, cgroup_version: int, cgroup_controllers: list[str]
         if flags & ~(L.MS_BIND | L.MS_REC):
             remount(target, flags & ~L.MS_REC)
     elif kind == "cgroup":
-        mount_cgroup(target, flags, cgroup_version, cgroup_controllers)
+        mount_cgroup(target, flags, cgroup_namespace)
     else:
         make_target(target, False)
         L.mount(m.source or kind, target, kind, flags, data or None)
@@ -110,119 +111,34 @@ def remount(target: str, flags: int) -> None:
     L.mount(None, target, None, L.MS_REMOUNT | L.MS_BIND | flags | (kept & ~L.MS_RDONLY))
 
 
-def mount_cgroup(target: str, flags: int, version: int, controllers: list[str]) -> None:
-    """The container's view of its cgroups: v2 is one mount; v1 is a tmpfs
-    holding one mount per controller hierarchy, as runc lays it out."""
+def mount_cgroup(target: str, flags: int, own_namespace: bool) -> None:
+    """The container's view of its cgroups. v2 is one mount. v1 is a tmpfs
+    holding a directory per hierarchy: with a cgroup namespace a fresh
+    mount of it (rooted at the namespace), without one a bind mount of the
+    container's own group (as runc does), so memory.limit_in_bytes inside
+    is the container's limit, not the host's."""
     make_target(target, False)
-    if version == 2:
+    if cgroups.unified():
         L.mount("cgroup2", target, "cgroup2", flags)
         return
     L.mount("tmpfs", target, "tmpfs", flags & ~L.MS_RDONLY, "mode=755")
-    for hierarchy in controllers:
-        sub = os.path.join(target, hierarchy.removeprefix("name="))
+    own = own_groups()
+    for options, mountpoint in v1.hierarchies():
+        sub = os.path.join(target, options.removeprefix("name="))
         os.makedirs(sub, exist_ok=True)
-        L.mount("cgroup", sub, "cgroup", flags, hierarchy)
+        if own_namespace:
+            L.mount("cgroup", sub, "cgroup", flags, options)
+        else:
+            L.mount(mountpoint + own.get(options, "/"), sub, None, L.MS_BIND | L.MS_REC)
+            remount(sub, flags & ~L.MS_REC)
     if flags & L.MS_RDONLY:
         L.mount(None, target, None, L.MS_REMOUNT | flags)
 
 
-def make_devices(rootfs: str, devices, in_user_ns: bool) -> None:
-    """The default devices and linux.devices. In a user namespace mknod is
-    not allowed, so the host's node is bind-mounted instead (as runc does)."""
-    wanted = [(p, t, ma, mi, DEVICE_MODE, 0, 0) for p, t, ma, mi in DEFAULT_DEVICES]
-    wanted += [(d.path, d.type, d.major, d.minor, d.file_mode or DEVICE_MODE, d.uid or 0,
-                d.gid or 0) for d in devices]
-    for path, kind, major, minor, mode, uid, gid in wanted:
-        target = inside(rootfs, path)
-        if os.path.lexists(target):
-            os.unlink(target)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        if in_user_ns and kind != "p":
-            open(target, "a").close()
-            L.mount(path, target, None, L.MS_BIND)
-            continue
-        os.mknod(target, (mode & 0o7777) | NODE_TYPES[kind], os.makedev(major, minor))
-        os.chmod(target, mode & 0o7777)
-        os.chown(target, uid, gid)
-
-
-def make_dev_links(rootfs: str) -> None:
-    for link, to in DEV_LINKS.items():
-        target = inside(rootfs, link)
-        if os.path.lexists(target):
-            if link != "/dev/ptmx":
-                continue
-            os.unlink(target)
-        os.symlink(to, target)
-
-
-def prepare(spec, cgroup_version: int, cgroup_controllers: list[str], in_user_ns: bool) -> None:
-    """Everything before pivot_root, run in the new mount namespace."""
-    rootfs = spec.root_path
-    propagation = PROPAGATION.get(spec.linux.rootfs_propagation or "rprivate")
-    L.mount(None, "/", None, L.MS_REC | (propagation if propagation & ~L.MS_REC
-                                           else L.MS_PRIVATE))
-    L.mount(rootfs, rootfs, None, L.MS_BIND | L.MS_REC)     # pivot_root needs a mount point
-    for m in spec.mounts:
-        try:
-            mount_one(rootfs, m, cgroup_version, cgroup_controllers)
-        except OSError as e:
-            raise ContainerError(f"mounts: {m.destination}: {e.strerror}")
-    if any(m.destination == "/dev" for m in spec.mounts):
-        make_devices(rootfs, spec.linux.devices, in_user_ns)
-        make_dev_links(rootfs)
-
-
-def pivot(rootfs: str) -> None:
-    """pivot_root(".", "."): the old root is stacked under the new one, made
-    a slave (so nothing of what follows reaches the host) and detached."""
-    os.chdir(rootfs)
-    L.pivot_root(".", ".")
-    L.mount(None, ".", None, L.MS_SLAVE | L.MS_REC)
-    L.umount2(".", L.MNT_DETACH)
-    os.chdir("/")
-
-
-def mask(paths: list[str]) -> None:
-    """Masked paths: a directory gets an empty read-only tmpfs over it, a
-    file /dev/null; a path that does not exist needs nothing."""
-    for path in paths:
-        try:
-            if os.path.isdir(path):
-                L.mount("tmpfs", path, "tmpfs", L.MS_RDONLY)
-            elif os.path.lexists(path):
-                L.mount("/dev/null", path, None, L.MS_BIND)
-        except OSError as e:
-            raise ContainerError(f"linux.maskedPaths: {path}: {e.strerror}")
-
-
-def make_readonly(paths: list[str]) -> None:
-    for path in paths:
-        if not os.path.lexists(path):
-            continue
-        try:
-            L.mount(path, path, None, L.MS_BIND | L.MS_REC)
-            remount(path, L.MS_RDONLY)
-        except OSError as e:
-            raise ContainerError(f"linux.readonlyPaths: {path}: {e.strerror}")
-
-
-def finish(spec) -> None:
-    """After pivot_root: read-only and masked paths, a read-only root."""
-    make_readonly(spec.linux.readonly_paths)
-    mask(spec.linux.masked_paths)
-    if spec.root_readonly:
-        remount("/", L.MS_RDONLY)
-
-
-def v1_hierarchies() -> list[str]:
-    """The v1 hierarchies' mount options, e.g. 'memory' or 'cpu,cpuacct'."""
-    out = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        _, _, right = line.partition(" - ")
-        fstype, _, options = right.split(" ")[:3]
-        if fstype == "cgroup":
-            names = [o for o in options.split(",") if o not in ("rw", "ro") and
-                     not o.startswith(("release_agent", "clone_children", "xattr"))]
-            out.append(",".join(names))
+def own_groups() -> dict[str, str]:
+    """/proc/self/cgroup as {'memory': '/ocirun/ID', 'name=systemd': ...}."""
+    out = {}
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        out[controllers] = path
     return out

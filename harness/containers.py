@@ -153,3 +153,72 @@ def ocirun(args: list[str], root: Path, timeout: float = 60, **kwargs) -> subpro
         err.seek(0)
         return subprocess.CompletedProcess(r.args, r.returncode, out.read().decode(),
                                            err.read().decode())
+
+
+# -- podman with ocirun as its runtime -------------------------------------------------
+
+CONTAINERS_CONF = """\
+# podman for the lab's tests: RLIMIT_NOFILE cannot be raised here (no
+# CAP_SYS_RESOURCE), so no default ulimits; cgroups made by path, not by
+# systemd; events to a file, not the journal.
+[containers]
+default_ulimits = []
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+"""
+IMAGE = "localhost/lab-busybox"
+PODMAN_SYSTEM_PATHS = [Path("/var/lib/containers"), Path("/run/netns"), Path("/run/libpod")]
+
+
+class Podman:
+    """podman with everything of its own under one directory (storage, run
+    state, libpod's tmp, networks, volumes, its containers.conf), our runtime,
+    no network, and a cgroup parent of its own; close() removes what it made
+    outside that directory."""
+
+    def __init__(self, work: Path, runtime: Path = OCIRUN):
+        self.work, self.runtime = work, runtime
+        self.cgroup_parent = f"/ocirun-podman-{os.getpid()}"
+        self.conf = work / "containers.conf"
+        work.mkdir(parents=True, exist_ok=True)
+        self.conf.write_text(CONTAINERS_CONF)
+        (work / "tmp").mkdir(exist_ok=True)
+        self.existed = {p for p in PODMAN_SYSTEM_PATHS if p.exists()}
+
+    def env(self) -> dict:
+        return dict(os.environ, CONTAINERS_CONF=str(self.conf), TMPDIR=str(self.work / "tmp"))
+
+    def argv(self, *args) -> list[str]:
+        w = self.work
+        return ["podman", "--root", str(w / "storage"), "--runroot", str(w / "run"),
+                "--tmpdir", str(w / "libpod"), "--storage-driver", "vfs",
+                "--network-config-dir", str(w / "net"), "--volumepath", str(w / "volumes"),
+                "--runtime", str(self.runtime), *args]
+
+    def run_args(self) -> list[str]:
+        """What every `podman run` here adds."""
+        return ["--network", "none", "--cgroup-parent", self.cgroup_parent]
+
+    def __call__(self, *args, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run(self.argv(*args), env=self.env(), capture_output=True, text=True,
+                              timeout=timeout, **kwargs)
+
+    def import_rootfs(self) -> None:
+        r = self("import", "-q", str(ROOTFS_TAR), IMAGE)
+        if r.returncode:
+            raise HarnessError(f"podman import failed: {r.stderr.strip()}")
+
+    def close(self) -> None:
+        for hierarchy in Path("/sys/fs/cgroup").iterdir():
+            parent = hierarchy / self.cgroup_parent.strip("/")
+            for d in sorted(parent.glob("**/"), key=lambda p: len(str(p)), reverse=True):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+        for path in PODMAN_SYSTEM_PATHS:
+            if path not in self.existed and path.exists():
+                if os.path.ismount(path):
+                    subprocess.run(["umount", str(path)])
+                shutil.rmtree(path, ignore_errors=True)

@@ -11,17 +11,26 @@ CONTROLLERS = ("memory", "cpu", "cpuacct", "pids")
 CPUSET = "cpuset"
 
 
-def mountpoints() -> dict[str, Path]:
-    """controller -> where its v1 hierarchy is mounted (from mountinfo: a
-    hierarchy may hold several, e.g. cpu,cpuacct)."""
-    found = {}
+def hierarchies() -> list[tuple[str, str]]:
+    """(controllers as /proc/self/cgroup names them, mount point) of each v1
+    hierarchy, from mountinfo: e.g. ('cpu,cpuacct', '/sys/fs/cgroup/cpu')."""
+    out = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         left, _, right = line.partition(" - ")
         fstype, _, options = right.split(" ")[:3]
-        if fstype != "cgroup":
-            continue
-        for option in options.split(","):
-            found.setdefault(option, Path(left.split(" ")[4]))
+        if fstype == "cgroup":
+            names = [o for o in options.split(",") if o not in ("rw", "ro") and
+                     not o.startswith(("release_agent", "clone_children", "xattr"))]
+            out.append((",".join(names), left.split(" ")[4]))
+    return out
+
+
+def mountpoints() -> dict[str, Path]:
+    """controller -> the mount point of its hierarchy."""
+    found = {}
+    for controllers, mountpoint in hierarchies():
+        for name in controllers.split(","):
+            found.setdefault(name, Path(mountpoint))
     return found
 
 
