@@ -142,3 +142,92 @@ def own_groups() -> dict[str, str]:
         _, controllers, path = line.split(":", 2)
         out[controllers] = path
     return out
+
+
+def make_devices(rootfs: str, devices, in_user_ns: bool) -> None:
+    """The default devices and linux.devices. In a user namespace mknod is
+    not allowed, so the host's node is bind-mounted instead (as runc does)."""
+    wanted = [(p, t, ma, mi, DEVICE_MODE, 0, 0) for p, t, ma, mi in DEFAULT_DEVICES]
+    wanted += [(d.path, d.type, d.major, d.minor, d.file_mode or DEVICE_MODE, d.uid or 0,
+                d.gid or 0) for d in devices]
+    for path, kind, major, minor, mode, uid, gid in wanted:
+        target = inside(rootfs, path)
+        if os.path.lexists(target):
+            os.unlink(target)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if in_user_ns and kind != "p":
+            open(target, "a").close()
+            L.mount(path, target, None, L.MS_BIND)
+            continue
+        os.mknod(target, (mode & 0o7777) | NODE_TYPES[kind], os.makedev(major, minor))
+        os.chmod(target, mode & 0o7777)
+        os.chown(target, uid, gid)
+
+
+def make_dev_links(rootfs: str) -> None:
+    for link, to in DEV_LINKS.items():
+        target = inside(rootfs, link)
+        if os.path.lexists(target):
+            if link != "/dev/ptmx":
+                continue
+            os.unlink(target)
+        os.symlink(to, target)
+
+
+def prepare(spec, in_user_ns: bool) -> None:
+    """Everything before pivot_root, run in the new mount namespace."""
+    rootfs = spec.root_path
+    propagation = PROPAGATION.get(spec.linux.rootfs_propagation or "rprivate")
+    L.mount(None, "/", None, L.MS_REC | (propagation if propagation & ~L.MS_REC
+                                           else L.MS_PRIVATE))
+    L.mount(rootfs, rootfs, None, L.MS_BIND | L.MS_REC)     # pivot_root needs a mount point
+    for m in spec.mounts:
+        try:
+            mount_one(rootfs, m, spec.linux.namespace("cgroup") is not None)
+        except OSError as e:
+            raise ContainerError(f"mounts: {m.destination}: {e.strerror}")
+    if any(m.destination == "/dev" for m in spec.mounts):
+        make_devices(rootfs, spec.linux.devices, in_user_ns)
+        make_dev_links(rootfs)
+
+
+def pivot(rootfs: str) -> None:
+    """pivot_root(".", "."): the old root is stacked under the new one, made
+    a slave (so nothing of what follows reaches the host) and detached."""
+    os.chdir(rootfs)
+    L.pivot_root(".", ".")
+    L.mount(None, ".", None, L.MS_SLAVE | L.MS_REC)
+    L.umount2(".", L.MNT_DETACH)
+    os.chdir("/")
+
+
+def mask(paths: list[str]) -> None:
+    """Masked paths: a directory gets an empty read-only tmpfs over it, a
+    file /dev/null; a path that does not exist needs nothing."""
+    for path in paths:
+        try:
+            if os.path.isdir(path):
+                L.mount("tmpfs", path, "tmpfs", L.MS_RDONLY)
+            elif os.path.lexists(path):
+                L.mount("/dev/null", path, None, L.MS_BIND)
+        except OSError as e:
+            raise ContainerError(f"linux.maskedPaths: {path}: {e.strerror}")
+
+
+def make_readonly(paths: list[str]) -> None:
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        try:
+            L.mount(path, path, None, L.MS_BIND | L.MS_REC)
+            remount(path, L.MS_RDONLY)
+        except OSError as e:
+            raise ContainerError(f"linux.readonlyPaths: {path}: {e.strerror}")
+
+
+def finish(spec) -> None:
+    """After pivot_root: read-only and masked paths, a read-only root."""
+    make_readonly(spec.linux.readonly_paths)
+    mask(spec.linux.masked_paths)
+    if spec.root_readonly:
+        remount("/", L.MS_RDONLY)

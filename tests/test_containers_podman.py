@@ -4,6 +4,8 @@ rootfs tarball. podman keeps all its state under the test's directory;
 afterwards no state directory of ours, cgroup or process remains."""
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pexpect
@@ -20,19 +22,22 @@ OCIRUN_STATE = Path("/run/ocirun")          # podman does not pass --root to `de
 
 
 @pytest.fixture(scope="module")
-def podman(tmp_path_factory):
+def podman():
     need_root_and_rootfs()
     try:
         ensure_packages(hc.ENGINE_PACKAGES, echo=lambda m: None)
     except HarnessError as e:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(f"podman: {e}")
     with exclusive(BUILD / ".podman.lock"):     # one worker at a time: shared system paths
-        p = hc.Podman(tmp_path_factory.mktemp("podman"))
+        # podman refuses a runroot path longer than 50 characters: a short one
+        work = Path(tempfile.mkdtemp(prefix="ocipm-"))
+        p = hc.Podman(work)
         try:
             p.import_rootfs()
             yield p
         finally:
             p.close()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def run(podman, *args, **kwargs):
