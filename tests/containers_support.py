@@ -94,11 +94,12 @@ def ocirun(rootfs, tmp_path):
 
 
 def host_cgroup_dirs(cid: str) -> list[str]:
-    """Every directory named after the container in any cgroup hierarchy."""
+    """Every directory whose name holds the container's ID, in any cgroup
+    hierarchy."""
     found = []
     for mount in Path("/sys/fs/cgroup").iterdir():
         if mount.is_dir():
-            found += [str(p) for p in mount.glob(f"**/{cid}")]
+            found += [str(p) for p in mount.glob(f"**/*{cid}*") if p.is_dir()]
     return found
 
 
@@ -116,7 +117,7 @@ def leftovers(rt: Runtime, cid: str, pid: int | None = None, saved: dict | None 
             found.append(f"process {pid}")
     found += [f"cgroup {d}" for d in host_cgroup_dirs(cid)]
     for d in (saved or {}).get("cgroup", {}).get("dirs", []):
-        if Path(d).exists() and not d.endswith("/ocirun"):
+        if Path(d).exists():
             found.append(f"cgroup {d}")
     veth = (saved or {}).get("veth")
     if veth and Path(f"/sys/class/net/{veth}").exists():

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import ContainerError
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-DEFAULT_PARENT = "ocirun"
+DEFAULT_PREFIX = "ocirun-"          # a group of its own at the top: no shared parent to leave
 REMOVE_TRIES = 200                  # rmdir of a group whose last task is still exiting
 REMOVE_PAUSE = 0.01
 
@@ -106,11 +106,11 @@ def unified() -> bool:
 
 
 def cgroup_path(cgroups_path: str | None, cid: str) -> str:
-    """linux.cgroupsPath, or /ocirun/ID. A systemd-style "slice:prefix:name"
+    """linux.cgroupsPath, or /ocirun-ID. A systemd-style "slice:prefix:name"
     (podman's default) is placed as slice/prefix-name.scope, as runc's
     cgroupfs driver does with a systemd name."""
     if not cgroups_path:
-        return f"{DEFAULT_PARENT}/{cid}"
+        return f"{DEFAULT_PREFIX}{cid}"
     if ":" in cgroups_path and not cgroups_path.startswith("/"):
         slice_, prefix, name = (cgroups_path.split(":") + ["", ""])[:3]
         return f"{slice_ or 'system.slice'}/{prefix}-{name}.scope"
