@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import lifecycle, spec as spec_mod
+from . import lifecycle
 from .errors import ContainerError
 from .state import DEFAULT_ROOT, Container
 
@@ -31,41 +31,45 @@ def parse_signal(text: str) -> int:
     raise ContainerError(f"unknown signal '{text}'")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ocirun", description="a small OCI container runtime")
-    p.add_argument("--root", default=DEFAULT_ROOT, help="state directory root")
-    p.add_argument("--log", help="also write errors and warnings to this file")
-    p.add_argument("--log-format", choices=("text", "json"), default="text")
-    for flag in ("--debug", "--systemd-cgroup", "--rootless"):
-        p.add_argument(flag, nargs="?", const=True, help=argparse.SUPPRESS)
-    p.add_argument("--version", "-v", action="version", version=VERSION)
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+GLOBAL_WITH_VALUE = ("--root", "--log", "--log-format")
 
-    def with_id(name, text):
-        s = sub.add_parser(name, help=text, description=text)
-        s.add_argument("id", metavar="ID")
-        return s
 
-    for name, text in (("create", "create a container; its process waits for start"),
-                       ("run", "create and start a container, wait for it, delete it")):
-        s = with_id(name, text)
-        s.add_argument("--bundle", "-b", default=".", help="the bundle directory")
-        s.add_argument("--pid-file", help="write the init's PID here")
-        s.add_argument("--console-socket", help="unix socket to send the terminal's master to")
-        for ignored in ("--no-pivot", "--no-new-keyring"):
-            s.add_argument(ignored, action="store_true", help=argparse.SUPPRESS)
-        s.add_argument("--preserve-fds", type=int, default=0, help=argparse.SUPPRESS)
-        if name == "run":
-            s.add_argument("--detach", "-d", action="store_true")
-            s.add_argument("--keep", action="store_true", help="do not delete it after it exits")
-    with_id("start", "start the process of a created container")
-    with_id("state", "print the container's state (runtime spec JSON)")
-    s = with_id("kill", "send a signal to the container's init (default SIGTERM)")
+def with_id(sub, name: str, text: str):
+    s = sub.add_parser(name, help=text, description=text)
+    s.add_argument("id", metavar="ID")
+    return s
+
+
+def add_create(sub, name="create", text="create a container; its process waits for start"):
+    s = with_id(sub, name, text)
+    s.add_argument("--bundle", "-b", default=".", help="the bundle directory")
+    s.add_argument("--pid-file", help="write the init's PID here")
+    s.add_argument("--console-socket", help="unix socket to send the terminal's master to")
+    for ignored in ("--no-pivot", "--no-new-keyring"):
+        s.add_argument(ignored, action="store_true", help=argparse.SUPPRESS)
+    s.add_argument("--preserve-fds", type=int, default=0, help=argparse.SUPPRESS)
+    return s
+
+
+def add_run(sub):
+    s = add_create(sub, "run", "create and start a container, wait for it, delete it")
+    s.add_argument("--detach", "-d", action="store_true")
+    s.add_argument("--keep", action="store_true", help="do not delete it after it exits")
+
+
+def add_kill(sub):
+    s = with_id(sub, "kill", "send a signal to the container's init (default SIGTERM)")
     s.add_argument("signal", nargs="?", default="SIGTERM")
     s.add_argument("--all", "-a", action="store_true", help="to every process in its cgroup")
-    s = with_id("delete", "remove a stopped container and everything it had")
+
+
+def add_delete(sub):
+    s = with_id(sub, "delete", "remove a stopped container and everything it had")
     s.add_argument("--force", "-f", action="store_true", help="kill it first if it runs")
-    s = with_id("exec", "run another process in a container")
+
+
+def add_exec(sub):
+    s = with_id(sub, "exec", "run another process in a container")
     s.add_argument("command_args", nargs=argparse.REMAINDER, metavar="COMMAND")
     s.add_argument("--process", "-p", help="the process as JSON (config.json's 'process')")
     s.add_argument("--detach", "-d", action="store_true")
@@ -76,17 +80,63 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--env", "-e", action="append", default=[])
     s.add_argument("--user", "-u", help="UID[:GID]")
     s.add_argument("--preserve-fds", type=int, default=0, help=argparse.SUPPRESS)
-    s = with_id("ps", "list the processes in the container's cgroup")
+
+
+def add_ps(sub):
+    s = with_id(sub, "ps", "list the processes in the container's cgroup")
     s.add_argument("--format", "-f", choices=("table", "json"), default="table")
     s.add_argument("ps_args", nargs="*", help=argparse.SUPPRESS)
+
+
+def add_list(sub):
     s = sub.add_parser("list", help="list the containers under --root")
     s.add_argument("--format", "-f", choices=("table", "json"), default="table")
     s.add_argument("--quiet", "-q", action="store_true")
+
+
+COMMANDS = {
+    "create": add_create, "run": add_run,
+    "start": lambda sub: with_id(sub, "start", "start the process of a created container"),
+    "state": lambda sub: with_id(sub, "state", "print the container's state (spec JSON)"),
+    "kill": add_kill, "delete": add_delete, "exec": add_exec, "ps": add_ps, "list": add_list,
+}
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The command word: the first argument that is neither a global option
+    nor the value of one."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in GLOBAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """runc's command line. Only the named command's options are built when
+    it is known: argparse compiles patterns for every option it is given,
+    and each command is a new process."""
+    p = argparse.ArgumentParser(prog="ocirun", description="a small OCI container runtime")
+    p.add_argument("--root", default=DEFAULT_ROOT, help="state directory root")
+    p.add_argument("--log", help="also write errors and warnings to this file")
+    p.add_argument("--log-format", choices=("text", "json"), default="text")
+    for flag in ("--debug", "--systemd-cgroup", "--rootless"):
+        p.add_argument(flag, nargs="?", const=True, help=argparse.SUPPRESS)
+    p.add_argument("--version", "-v", action="version", version=VERSION)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, add in COMMANDS.items():
+        if command in (None, name) or command not in COMMANDS:
+            add(sub)
     return p
 
 
-def exec_process_spec(c: Container, a) -> spec_mod.Process:
+def exec_process_spec(c: Container, a):
     """--process FILE, or the container's own process with COMMAND etc."""
+    from . import spec as spec_mod
     problems: list[str] = []
     if a.process:
         try:
@@ -120,10 +170,12 @@ def dispatch(a) -> int:
     root = Path(a.root)
     container = Container(root, a.id) if hasattr(a, "id") else None
     if a.command == "create":
-        lifecycle.create(root, a.id, Path(a.bundle), a.pid_file, a.console_socket)
+        from . import create
+        create.create(root, a.id, Path(a.bundle), a.pid_file, a.console_socket)
     elif a.command == "run":
-        return lifecycle.run(root, a.id, Path(a.bundle), a.pid_file, a.console_socket,
-                             a.detach, a.keep)
+        from . import create
+        return create.run(root, a.id, Path(a.bundle), a.pid_file, a.console_socket,
+                          a.detach, a.keep)
     elif a.command == "start":
         lifecycle.start(container)
     elif a.command == "state":
@@ -133,7 +185,8 @@ def dispatch(a) -> int:
     elif a.command == "delete":
         lifecycle.delete(container, a.force)
     elif a.command == "exec":
-        return lifecycle.exec_process(container, exec_process_spec(container, a), a.detach,
+        from . import create
+        return create.exec_process(container, exec_process_spec(container, a), a.detach,
                                       a.pid_file, a.console_socket)
     elif a.command == "ps":
         pids = lifecycle.processes(container)
@@ -180,7 +233,8 @@ def log_error(a, message: str) -> None:
 
 
 def main(argv=None) -> int:
-    a = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    a = build_parser(command_in(argv)).parse_args(argv)
     try:
         return dispatch(a)
     except ContainerError as e:

@@ -3,8 +3,6 @@ run with the container's state JSON on its standard input. A failing
 createRuntime, createContainer or startContainer hook fails the operation;
 a failing poststart or poststop hook is only a warning (runtime.md)."""
 import json
-import os
-import subprocess
 
 from .errors import ContainerError
 
@@ -20,6 +18,9 @@ def _die_with_parent():
 def run(name: str, hooks: list, state: dict, warn=None) -> None:
     """Run the hooks of one kind in order; `hooks` are spec.Hook objects or
     their JSON form from state.json."""
+    if not hooks:
+        return
+    import subprocess                   # only with hooks: each command is a new process
     payload = json.dumps(state).encode()
     for hook in hooks:
         h = hook if isinstance(hook, dict) else {"path": hook.path, "args": hook.args,

@@ -19,7 +19,6 @@ import os
 import signal
 import socket
 import sys
-import traceback
 
 from . import console, hooks, linux, network, process, rootfs, syscall_filter
 from .errors import ContainerError
@@ -65,6 +64,7 @@ def fail_child(chan: Channel, error: BaseException) -> None:
     elif isinstance(error, OSError):
         message = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
     else:
+        import traceback                # a bug of ours: the whole story
         message = "internal error: " + "".join(traceback.format_exception(error)).strip()
     try:
         chan.send("error", message)

@@ -5,7 +5,6 @@ on the host and the other as eth0 in the container, made with pyroute2
 (netlink). The OCI spec leaves such wiring to engines; this is the small
 version of what they do."""
 import fcntl
-import hashlib
 import os
 import socket
 import struct
@@ -30,6 +29,7 @@ def loopback_up() -> None:
 
 def host_ifname(cid: str) -> str:
     """A stable host-side name within IFNAMSIZ (15 characters)."""
+    import hashlib
     return "oci" + hashlib.sha1(cid.encode()).hexdigest()[:10]
 
 

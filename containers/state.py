@@ -10,7 +10,6 @@ import os
 import re
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import ContainerError
@@ -23,22 +22,30 @@ OCI_VERSION = "1.0.2"            # the runtime spec version our state JSON follo
 VALID_ID = re.compile(r"[A-Za-z0-9_.+-]+")     # runc's rule; keeps an ID a single path part
 
 
-@dataclass
 class State:
-    """What the runtime keeps about one container (state.json)."""
-    id: str
-    bundle: str
-    status: str = "creating"               # as last written; see Container.status()
-    pid: int = 0
-    pid_start: int = 0                     # /proc/PID/stat field 22: guards against PID reuse
-    creator: int = 0                       # the `create` process, while status is creating
-    annotations: dict = field(default_factory=dict)
-    created: str = ""
-    rootfs: str = ""
-    cgroup: dict = field(default_factory=dict)     # what cgroups.restore() needs
-    veth: str | None = None                        # host side of the veth pair, if any
-    hooks: dict = field(default_factory=dict)      # raw hook lists, for start and delete
-    seccomp: dict | None = None                    # linux.seccomp as given, for exec
+    """What the runtime keeps about one container (state.json). A plain
+    class, not a dataclass: every command loads it, and the dataclasses
+    module costs a command milliseconds to import."""
+    FIELDS = {
+        "id": "", "bundle": "",
+        "status": "creating",      # as last written; see Container.status()
+        "pid": 0,
+        "pid_start": 0,            # /proc/PID/stat field 22: guards against PID reuse
+        "creator": 0,              # the `create` process, while status is creating
+        "annotations": {}, "created": "", "rootfs": "",
+        "cgroup": {},              # what cgroups.restore() needs
+        "veth": None,              # host side of the veth pair, if any
+        "hooks": {},               # poststart and poststop, for start and delete
+        "seccomp": None,           # linux.seccomp as given, for exec
+    }
+
+    def __init__(self, **values):
+        for name, default in self.FIELDS.items():
+            value = values.get(name, default)
+            setattr(self, name, dict(value) if isinstance(value, dict) else value)
+
+    def to_json(self) -> dict:
+        return {name: getattr(self, name) for name in self.FIELDS}
 
 
 def process_start_time(pid: int) -> int | None:
@@ -100,7 +107,7 @@ class Container:
 
     def save(self) -> None:
         tmp = self.dir / (STATE_FILE + ".tmp")
-        tmp.write_text(json.dumps(asdict(self.state)))
+        tmp.write_text(json.dumps(self.state.to_json()))
         tmp.rename(self.dir / STATE_FILE)     # readers see the old or the new file, whole
 
     @contextmanager

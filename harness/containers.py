@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import tempfile
 from pathlib import Path
 
@@ -222,3 +223,128 @@ class Podman:
                 if os.path.ismount(path):
                     subprocess.run(["umount", str(path)])
                 shutil.rmtree(path, ignore_errors=True)
+
+
+# -- the benchmark: ocirun side by side with runc and crun ----------------------------
+
+BENCH_COUNT = 20
+BENCH_RUNTIMES = {"ocirun": [str(OCIRUN)], "runc": ["runc"], "crun": ["crun"]}
+CLONE_NEWNS = 0x00020000
+MS_REC, MS_SLAVE = 0x4000, 0x80000
+MNT_DETACH = 2
+PR_SET_CHILD_SUBREAPER = 36
+UNIFIED = b"/sys/fs/cgroup/unified"
+CRUN_NOTE = ("crun refuses this machine's hybrid cgroups (a v2 mount that holds a controller, "
+             "hugetlb): all three runtimes run in a private mount namespace without "
+             "/sys/fs/cgroup/unified, where crun sees plain v1; the host is unchanged")
+
+
+def _private_v1_view() -> None:
+    """This process only: a mount namespace with the v2 mount detached."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) or libc.mount(None, b"/", None, MS_REC | MS_SLAVE, None):
+        raise OSError(ctypes.get_errno(), "unshare/mount for the bench")
+    if os.path.ismount(UNIFIED.decode()):
+        libc.umount2(UNIFIED, MNT_DETACH)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)   # containers' inits come to us, as to conmon
+
+
+def _timed(argv: list[str]) -> float:
+    """Seconds one command takes. Its stderr goes to a file: a created
+    container's init keeps the runtime's stdio open, a pipe would not end."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=err)
+        seconds = time.perf_counter() - start
+        if r.returncode:
+            err.seek(0)
+            raise HarnessError(f"{' '.join(argv)}: {err.read().decode().strip()}")
+    return seconds
+
+
+def _lifecycle(runtime: list[str], root: Path, bundle: Path, name: str) -> dict:
+    """create, start, wait for the init (we are its subreaper), delete."""
+    pid_file = root.parent / f"{name}.pid"
+    base = runtime + ["--root", str(root)]
+    begin = time.perf_counter()
+    _timed(base + ["create", "--bundle", str(bundle), "--pid-file", str(pid_file), name])
+    pid = int(pid_file.read_text())
+    start = _timed(base + ["start", name])
+    os.waitpid(pid, 0)
+    _timed(base + ["delete", name])
+    return {"total": time.perf_counter() - begin, "start": start}
+
+
+def _measure(work: Path, count: int) -> dict:
+    """In the private view: every runtime `count` times, taking turns, so
+    that whatever else loads the machine loads them alike."""
+    _private_v1_view()
+    bundle = make_bundle(work / "bundle", default_config(["/bin/true"]))
+    times = {name: {"total": [], "start": []} for name in BENCH_RUNTIMES}
+    for i in range(count):
+        for name, argv in BENCH_RUNTIMES.items():
+            one = _lifecycle(argv, work / f"state-{name}", bundle, f"bench-{i}")
+            for k, v in one.items():
+                times[name][k].append(v)
+    floor = {name: min(_timed(argv + ["--version"]) for _ in range(count))
+             for name, argv in BENCH_RUNTIMES.items()}
+    return {"times": times, "floor": floor}
+
+
+def bench(count: int = BENCH_COUNT, echo=print) -> dict:
+    """build/bench/containers.json: our lifecycle and start latency over
+    runc's (and crun's), measured side by side in one run."""
+    import json as json_
+    import statistics
+    from .bench import BENCH_DIR
+    if os.geteuid() != 0:
+        raise HarnessError("the containers bench needs root (namespaces, cgroups)")
+    ensure_runtime(echo)
+    ensure_packages(ENGINE_PACKAGES, echo)
+    prepare_rootfs(echo, if_missing=True)
+    work = Path(tempfile.mkdtemp(prefix="ocibench-"))
+    try:
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.close(read)
+            try:
+                result = {"ok": _measure(work, count)}
+            except BaseException as e:        # reported by the parent
+                result = {"error": str(e)}
+            os.write(write, json_.dumps(result).encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as f:
+            result = json_.loads(f.read() or '{"error": "the bench process died"}')
+        os.waitpid(child, 0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if "error" in result:
+        raise HarnessError(f"containers bench: {result['error']}")
+    times, floor = result["ok"]["times"], result["ok"]["floor"]
+    total = {n: sum(t["total"]) for n, t in times.items()}
+    start = {n: statistics.median(t["start"]) for n, t in times.items()}
+    ms = (lambda s: round(s * 1000, 2))
+    metrics = {
+        "ratio_to_runc": {"value": round(total["ocirun"] / total["runc"], 2), "unit": "ratio"},
+        "start_ratio_to_runc": {"value": round(start["ocirun"] / start["runc"], 2),
+                                "unit": "ratio"},
+        "crun_ratio_to_runc": {"value": round(total["crun"] / total["runc"], 2), "unit": "ratio"},
+        "startup_floor_ratio_to_runc": {"value": round(floor["ocirun"] / floor["runc"], 2),
+                                        "unit": "ratio"},
+    }
+    for name in BENCH_RUNTIMES:
+        metrics[f"{name}_lifecycle"] = {"value": ms(total[name] / count), "unit": "ms"}
+        metrics[f"{name}_start"] = {"value": ms(start[name]), "unit": "ms"}
+        metrics[f"{name}_version"] = {"value": ms(floor[name]), "unit": "ms"}
+    report = {"target": "containers", "metrics": metrics,
+              "notes": [f"{count} containers running /bin/true per runtime, taking turns; "
+                        "lifecycle = create + start + wait for the init + delete, each a new "
+                        "process of the runtime, as an engine calls it",
+                        "*_version: the fastest `RUNTIME --version`, the cost of starting the "
+                        "program at all (Python's start-up for ocirun)", CRUN_NOTE]}
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "containers.json").write_text(json_.dumps(report, indent=2) + "\n")
+    return report
