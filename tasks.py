@@ -77,10 +77,18 @@ def bench(c, target=None, lesson=None, guest=None):
     """Measure exit costs in instructions (QEMU -icount) and the clean build
     time; write build/bench/TARGET.json. With --lesson paging: the paging
     guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
-    and paging.png."""
+    and paging.png. With --target containers: ocirun's container lifecycle
+    against runc's and crun's, build/bench/containers.json."""
     from harness import TargetUnavailable
     from harness import bench as b
     from harness.target import target_names
+    if target == "containers":
+        from harness import containers
+        report = _run(containers.bench)
+        for name, m in report["metrics"].items():
+            print(f"{name:<30}{m['value']:>10}  {m['unit']}")
+        print("\n".join(report["notes"]) + "\nwrote build/bench/containers.json")
+        return
     if guest is not None:
         if guest != "linux" or target not in (None, "arm64"):
             raise Exit("error: --guest linux, on --target arm64, is the one guest benchmark",
@@ -140,3 +148,22 @@ def prepare_linux(c):
     build the Linux guest's initramfs under build/linux/ (needs root)."""
     from harness import linux
     _run(linux.prepare)
+
+
+@task(name="containers-rootfs")
+def containers_rootfs(c):
+    """Fetch Debian's busybox-static (this machine's architecture) by package
+    name and build the containers' rootfs and its tarball under
+    build/containers/ (needs root)."""
+    from harness import containers
+    _run(containers.prepare_rootfs)
+
+
+@task(help={"name": "the lesson: namespaces", "json": "print the facts as JSON"})
+def lesson(c, name, json=False):
+    """Walk a lesson's experiments step by step and print what each shows
+    (`namespaces`: UTS, PID, mount, network, user namespaces, setns, and a
+    cgroup's OOM killer; needs root; docs/namespaces.md explains them)."""
+    from harness import containers
+    print(_run(containers.lesson, name, json), end="")
+

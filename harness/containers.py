@@ -348,3 +348,30 @@ def bench(count: int = BENCH_COUNT, echo=print) -> dict:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     (BENCH_DIR / "containers.json").write_text(json_.dumps(report, indent=2) + "\n")
     return report
+
+
+# -- the namespaces lesson ------------------------------------------------------------
+
+LESSONS = ("namespaces",)
+
+
+def lesson(name: str, as_json: bool = False, echo=print) -> str:
+    """Run containers/lesson.py's experiments as a program (root), with the
+    busybox rootfs for its containers; its text, or its facts as JSON."""
+    if name not in LESSONS:
+        raise HarnessError(f"unknown lesson '{name}': the one here is {', '.join(LESSONS)}")
+    if os.geteuid() != 0:
+        raise HarnessError("the namespaces lesson needs root (unshare, mount, cgroups): "
+                           "run it with sudo")
+    ensure_runtime(echo)
+    prepare_rootfs(echo, if_missing=True)
+    argv = [sys.executable, "-m", "containers.lesson", "--rootfs", str(ROOTFS)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        r = subprocess.run(argv + (["--json"] if as_json else []), cwd=ROOT, stdout=out,
+                           stderr=err, timeout=300)
+        out.seek(0)
+        err.seek(0)
+        text, problem = out.read().decode(), err.read().decode().strip()
+    if r.returncode:
+        raise HarnessError(problem or f"the lesson exited with status {r.returncode}")
+    return text

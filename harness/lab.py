@@ -66,8 +66,11 @@ def ensure_tools(target: Target, echo=print) -> None:
 
 
 def setup(echo=print) -> None:
-    packages = sorted({p for t in all_targets() for p in system_packages(t)} | set(DEBUG_PACKAGES))
+    from . import containers
+    packages = sorted({p for t in all_targets() for p in system_packages(t)} | set(DEBUG_PACKAGES)
+                      | set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES))
     ensure_packages(packages, echo)
+    containers.ensure_runtime(echo)          # libseccomp's binding, linked into the venv
     echo(f"system packages present: {' '.join(packages)}")
 
 

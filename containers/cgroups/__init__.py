@@ -33,6 +33,10 @@ class Cgroup:
     def apply(self, resources) -> None:
         raise NotImplementedError
 
+    def memory_report(self) -> dict:
+        """{'oom_kill': N}: how often the OOM killer struck in the group."""
+        raise NotImplementedError
+
     def prepare_parents(self, leaf: Path) -> None:
         """Anything a hierarchy needs in the parents before a child works."""
 

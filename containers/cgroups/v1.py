@@ -88,3 +88,9 @@ class CgroupV1(Cgroup):
                 write(self.leaf(CPUSET) / "cpuset.cpus", r.cpu_cpus)
             if r.cpu_mems:
                 write(self.leaf(CPUSET) / "cpuset.mems", r.cpu_mems)
+
+    def memory_report(self) -> dict:
+        """The OOM killer's kills in the group (memory.oom_control)."""
+        control = dict(line.split() for line in
+                       (self.leaf("memory") / "memory.oom_control").read_text().splitlines())
+        return {"oom_kill": int(control.get("oom_kill", 0))}

@@ -59,3 +59,9 @@ class CgroupV2(Cgroup):
             write(leaf / "cpuset.cpus", r.cpu_cpus)
         if r.cpu_mems:
             write(leaf / "cpuset.mems", r.cpu_mems)
+
+    def memory_report(self) -> dict:
+        """The OOM killer's kills in the group (memory.events)."""
+        events = dict(line.split() for line in
+                      (self.leaves()[0] / "memory.events").read_text().splitlines())
+        return {"oom_kill": int(events.get("oom_kill", 0))}
