@@ -19,10 +19,11 @@ FIFO_MODE = 0o622
 # -- create -------------------------------------------------------------------------
 
 def create(root: Path, cid: str, bundle: Path, pid_file=None, console_socket=None,
-           foreground_console=None) -> Container:
-    """Everything up to the `created` state; the init waits on exec.fifo."""
+           foreground_console=None, spec=None) -> Container:
+    """Everything up to the `created` state; the init waits on exec.fifo.
+    `foreground_console` is `run`'s own end of a console socket pair."""
     bundle = bundle.resolve()
-    spec = spec_mod.load(bundle)
+    spec = spec or spec_mod.load(bundle)
     if spec.process is None:
         raise ContainerError("config.json: process: missing (a container needs one to run)")
     if spec.process.terminal and not (console_socket or foreground_console):
@@ -136,17 +137,16 @@ def run(root: Path, cid: str, bundle: Path, pid_file=None, console_socket=None,
         start(c)
         return 0
     linux.prctl(linux.PR_SET_CHILD_SUBREAPER, 1)
-    receiver = None
-    if console_socket is None:
+    spec = spec_mod.load(bundle.resolve())
+    receiver = foreground = None
+    if spec.process and spec.process.terminal and console_socket is None:
         receiver, foreground = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        c = create(root, cid, bundle, pid_file, console_socket,
-                   foreground_console=foreground if receiver else None)
+        c = create(root, cid, bundle, pid_file, console_socket, foreground, spec)
     finally:
-        if receiver:
+        if foreground:
             foreground.close()
-    master = console.receive_master(receiver) if receiver and spec_mod.load(
-        bundle.resolve()).process.terminal else None
+    master = console.receive_master(receiver) if receiver else None
     forward = forward_signals(c.state.pid)
     try:
         start(c)

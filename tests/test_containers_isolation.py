@@ -328,3 +328,25 @@ def _wait_for_lines(path: Path, n: int, guard: float = 30) -> None:
     while len(path.read_text().splitlines()) < n:
         assert time.monotonic() < deadline, f"{path}: fewer than {n} lines after {guard} s"
         time.sleep(0.02)
+
+
+def test_run_with_a_terminal_relays_it(ocirun):
+    """`run` of a process.terminal container with no --console-socket: the
+    runtime takes the master itself and relays between it and its own
+    terminal, as `runc run` does."""
+    import pexpect
+    from harness.containers import OCIRUN
+    bundle = ocirun.bundle(["sh"], terminal=True)
+    child = pexpect.spawn(str(OCIRUN), ["--root", str(ocirun.root), "run", "--bundle",
+                                        str(bundle), ocirun.cid()], encoding="utf-8",
+                          timeout=30)
+    try:
+        child.expect_exact("# ")
+        child.sendline("tty; echo x=$((2+3))")
+        child.expect("x=5")
+        assert "/dev/pts/0" in child.before
+        child.sendline("exit 4")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 4
