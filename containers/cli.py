@@ -234,6 +234,9 @@ def log_error(a, message: str) -> None:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv in (["--version"], ["-v"]):
+        print(VERSION)                  # no parser to build for this one
+        return 0
     a = build_parser(command_in(argv)).parse_args(argv)
     try:
         return dispatch(a)
