@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 
 from . import BUILD, ROOT, HarnessError
-from .deps import ensure_packages
-from .linux import _download, _extract
+from .deps import APT_LOCK, ensure_packages
+from .linux import _download, _extract, _run
 from .lock import exclusive
 
 CONTAINERS_DIR = BUILD / "containers"
@@ -53,6 +53,7 @@ def prepare_rootfs(echo=print, if_missing=False) -> None:
     with exclusive(CONTAINERS_DIR / ".lock"):
         if if_missing and not missing():
             return
+        _apt_lists_know(BUSYBOX)
         echo(f"downloading {BUSYBOX}")
         deb = _download([BUSYBOX], CONTAINERS_DIR / "debs")[0]
         _extract(deb, CONTAINERS_DIR / "busybox")
@@ -61,6 +62,13 @@ def prepare_rootfs(echo=print, if_missing=False) -> None:
             tar.add(ROOTFS, arcname=".")
         echo(f"rootfs {ROOTFS.relative_to(ROOT)} ({count} busybox applets) and "
              f"{ROOTFS_TAR.relative_to(ROOT)}")
+
+
+def _apt_lists_know(package: str) -> None:
+    """A fresh machine may have no package lists yet: fetch them once."""
+    if not _run(["apt-cache", "policy", package], "apt-cache policy").strip():
+        with exclusive(APT_LOCK):
+            _run(["apt-get", "update", "-qq"], "apt-get update")
 
 
 def build_rootfs(busybox: Path, rootfs: Path) -> int:

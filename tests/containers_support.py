@@ -103,6 +103,18 @@ def host_cgroup_dirs(cid: str) -> list[str]:
     return found
 
 
+def processes_in_cgroups_of(cid: str) -> list[str]:
+    """PIDs of the host whose cgroup path names the container."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if cid in (proc / "cgroup").read_text():
+                found.append(proc.name)
+        except OSError:
+            pass
+    return found
+
+
 def leftovers(rt: Runtime, cid: str, pid: int | None = None, saved: dict | None = None,
               bundle: Path | None = None) -> list[str]:
     """What remains on the host of container `cid`: its state directory,
@@ -122,12 +134,7 @@ def leftovers(rt: Runtime, cid: str, pid: int | None = None, saved: dict | None 
     veth = (saved or {}).get("veth")
     if veth and Path(f"/sys/class/net/{veth}").exists():
         found.append(f"veth {veth}")
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if cid in (proc / "cgroup").read_text():
-                found.append(f"process {proc.name} in the container's cgroup")
-        except OSError:
-            pass
+    found += [f"process {pid} in the container's cgroup" for pid in processes_in_cgroups_of(cid)]
     mounts = Path("/proc/self/mountinfo").read_text()
     for place in ([bundle] if bundle else []) + [hc.ROOTFS]:
         if str(place) in mounts:

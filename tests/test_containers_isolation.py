@@ -350,3 +350,13 @@ def test_run_with_a_terminal_relays_it(ocirun):
     finally:
         child.close(force=True)
     assert child.exitstatus == 4
+
+
+def test_the_process_inherits_no_python_signal_state(ocirun):
+    """The init is a fork of the Python runtime, which ignores SIGPIPE and
+    SIGXFSZ; an ignored signal stays ignored across execve, so the runtime
+    must undo it: the container's process starts with nothing ignored or
+    blocked, as it would from a shell."""
+    status, out, err = ocirun.run(["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"])
+    assert status == 0, err
+    assert out.split() == ["SigBlk:", "0" * 16, "SigIgn:", "0" * 16]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from containers_support import host_cgroup_dirs, need_root_and_rootfs
+from containers_support import host_cgroup_dirs, need_root_and_rootfs, processes_in_cgroups_of
 from harness import HarnessError
 from harness import containers as hc
 from harness.deps import ensure_packages
@@ -51,13 +51,7 @@ def container_id(podman, name: str) -> str:
 def nothing_left(cid: str) -> list[str]:
     found = [f"state {OCIRUN_STATE / cid}"] if (OCIRUN_STATE / cid).exists() else []
     found += [f"cgroup {d}" for d in host_cgroup_dirs(cid)]
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if cid in (proc / "cgroup").read_text():
-                found.append(f"process {proc.name}")
-        except OSError:
-            pass
-    return found
+    return found + [f"process {pid}" for pid in processes_in_cgroups_of(cid)]
 
 
 def test_run_rm_uses_our_runtime(podman):
