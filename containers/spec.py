@@ -74,11 +74,9 @@ class Reader:
         value = self.get(key, dict, "an object", None, required)
         return None if value is None else Reader(value, self.where(key), self.problems)
 
-    def items(self, key, required=False, nonempty=False):
+    def items(self, key, required=False):
         """A list of objects, each as a Reader."""
         value = self.get(key, list, "a list", [], required)
-        if nonempty and key in self.obj and not value:
-            self.bad(key, "must be a non-empty list")
         out = []
         for i, item in enumerate(value):
             if isinstance(item, dict):
