@@ -67,6 +67,8 @@ def _create(c: Container, spec, console_socket, foreground_console) -> None:
         os.waitpid(a, 0)
     s.pid_start = process_start_time(s.pid) or 0
     c.save()
+    s.cgroup = cgroup.to_state()          # first: a create killed during mkdir leaves no group
+    c.save()
     cgroup.create()
     s.cgroup = cgroup.to_state()
     c.save()

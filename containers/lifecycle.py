@@ -56,14 +56,14 @@ def open_fifo(c: Container) -> str:
         os.close(rw)
     try:
         rest = b""
-        while chunk := read_when_ready(ro, c, START_GUARD, until_eof=True):
+        while chunk := read_when_ready(ro, c, START_GUARD):
             rest += chunk
         return (first[1:] + rest).decode(errors="replace")
     finally:
         os.close(ro)
 
 
-def read_when_ready(fd: int, c: Container, guard: float, until_eof=False) -> bytes:
+def read_when_ready(fd: int, c: Container, guard: float) -> bytes:
     """Wait for data on a non-blocking FIFO fd while the init lives."""
     deadline = time.monotonic() + guard
     while time.monotonic() < deadline:

@@ -18,7 +18,7 @@ REMOVE_PAUSE = 0.01
 
 class Cgroup:
     """One container's cgroup. `dirs` are the directories this runtime made
-    (deepest last), so that delete removes exactly those."""
+    (deepest last): delete removes those and the container's own groups."""
     version = 0
 
     def __init__(self, path: str, dirs: list[str] | None = None):
@@ -77,7 +77,7 @@ class Cgroup:
         the container's own; a parent still holding another container's
         group stays."""
         leaves = {str(p) for p in self.leaves()}
-        for d in sorted(self.dirs, key=len, reverse=True):
+        for d in sorted(set(self.dirs) | leaves, key=len, reverse=True):
             for _ in range(REMOVE_TRIES if d in leaves else 1):
                 try:
                     os.rmdir(d)
