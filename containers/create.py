@@ -83,7 +83,7 @@ def _create(c: Container, spec, console_socket, foreground_console) -> None:
     state = c.oci_state() | {"status": "creating", "pid": s.pid}
     hooks.run("prestart", spec.hooks["prestart"], state)
     hooks.run("createRuntime", spec.hooks["createRuntime"], state)
-    chan.send("go", json.dumps({"state": state}))
+    chan.send("go", json.dumps(state))
     verb, rest = chan.recv()
     if verb != "ready":
         raise ContainerError(rest if verb == "error" else "the container's init exited "

@@ -109,8 +109,7 @@ def stage_a(spec, chan: Channel, fifo_fd: int, console_sock) -> None:
         linux.unshare(flags)
         pid = os.fork()
         if pid == 0:
-            stage_b(spec, chan, fifo_fd, console_sock, "user" in new or
-                    any(n.type == "user" for n in namespaces))
+            stage_b(spec, chan, fifo_fd, console_sock, spec.linux.namespace("user") is not None)
         chan.send("pid", str(pid))
         os._exit(0)
     except BaseException as e:
@@ -125,8 +124,7 @@ def stage_b(spec, chan: Channel, fifo_fd: int, console_sock, in_user_ns: bool) -
         verb, rest = chan.recv()
         if verb != "go":
             os._exit(1)                        # the runtime failed or died
-        go = json.loads(rest)
-        state = go["state"]
+        state = json.loads(rest)                 # the spec's state, for the hooks
         if any(n.type == "cgroup" and not n.path for n in spec.linux.namespaces):
             linux.unshare(linux.CLONE_NEWCGROUP)
         seccomp = syscall_filter.prepare(spec.linux.seccomp)      # imports before pivot
@@ -150,7 +148,7 @@ def stage_b(spec, chan: Channel, fifo_fd: int, console_sock, in_user_ns: bool) -
         fail_child(chan, e)
     wait_for_start(fifo_fd)
     try:
-        state["status"] = "running"
+        state["status"] = "created"
         hooks.run("startContainer", spec.hooks.get("startContainer", []), state)
         process.execute(proc, path, seccomp)
     except BaseException as e:
@@ -164,7 +162,7 @@ def setup_terminal(console_sock) -> None:
     console.send_master(console_sock, master, slave)
     os.close(master)
     console_sock.close()
-    if os.path.exists("/dev/console") or os.path.isdir("/dev"):
+    if os.path.isdir("/dev"):
         rootfs.make_target("/dev/console", True)
         linux.mount(slave, "/dev/console", None, linux.MS_BIND)
     console.become_controlling(slave)

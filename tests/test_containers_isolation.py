@@ -284,8 +284,9 @@ def test_hooks_run_in_order_with_the_state(ocirun, tmp_path):
     states = {line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
               for line in lines if line[0] != "p" or line.startswith("post")}
     assert {s["id"] for s in states.values()} == {cid}
-    assert states["createRuntime"]["status"] == "creating"
-    assert states["poststop"]["status"] == "stopped"
+    assert [states[n]["status"] for n in ("createRuntime", "createContainer", "startContainer",
+                                          "poststart", "poststop")] == \
+        ["creating", "creating", "created", "running", "stopped"]
     assert states["createRuntime"]["pid"] == states["poststart"]["pid"] > 0
 
 
