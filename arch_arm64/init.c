@@ -35,7 +35,7 @@ _Noreturn void arm64_init(void)
 	el2_trap_setup();
 	gic_init();
 	gic_cpu_init(0);
-	gic_enable_ppi(TIMER_INTID_HYP_PHYS);
+	gic_enable_private(0, TIMER_INTID_HYP_PHYS);
 	hv_main(ALIGN_UP((u64)__image_end, PAGE_SIZE), PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE);
 }
 

@@ -4,11 +4,11 @@ extracted, never committed), bundles with a config.json like `runc spec`
 writes, and running the runtime as a program, `containers/ocirun`, the way
 an engine would. containers/ never imports this.
 
-Layout under build/containers/:
-  debs/            the downloaded busybox-static .deb
-  busybox/         the package, extracted
-  rootfs/          bin/busybox, an applet link each, /etc/passwd and /etc/group
-  rootfs.tar       the same, for `podman import`
+Layout:
+  downloads/busybox-amd64/debs/      the downloaded busybox-static .deb
+  downloads/busybox-amd64/busybox/   the package, extracted (`./lab clean` keeps both)
+  build/containers/rootfs/           bin/busybox, an applet link each, /etc/passwd, /etc/group
+  build/containers/rootfs.tar        the same, for `podman import`
 """
 import json
 import os
@@ -22,10 +22,12 @@ from pathlib import Path
 
 from . import BUILD, ROOT, HarnessError
 from .deps import APT_LOCK, ensure_packages
-from .linux import _download, _extract, _run
+from .linux import DOWNLOADS, _download, _extract, _run
 from .lock import exclusive
 
 CONTAINERS_DIR = BUILD / "containers"
+BUSYBOX_DOWNLOADS = DOWNLOADS / "busybox-amd64"
+BUSYBOX_BINARY = BUSYBOX_DOWNLOADS / "busybox" / "bin" / "busybox"
 ROOTFS = CONTAINERS_DIR / "rootfs"
 ROOTFS_TAR = CONTAINERS_DIR / "rootfs.tar"
 OCIRUN = ROOT / "containers" / "ocirun"
@@ -53,11 +55,12 @@ def prepare_rootfs(echo=print, if_missing=False) -> None:
     with exclusive(CONTAINERS_DIR / ".lock"):
         if if_missing and not missing():
             return
-        _apt_lists_know(BUSYBOX)
-        echo(f"downloading {BUSYBOX}")
-        deb = _download([BUSYBOX], CONTAINERS_DIR / "debs")[0]
-        _extract(deb, CONTAINERS_DIR / "busybox")
-        count = build_rootfs(CONTAINERS_DIR / "busybox" / "bin" / "busybox", ROOTFS)
+        if not BUSYBOX_BINARY.exists():
+            _apt_lists_know(BUSYBOX)
+            echo(f"downloading {BUSYBOX}")
+            deb = _download([BUSYBOX], BUSYBOX_DOWNLOADS / "debs")[0]
+            _extract(deb, BUSYBOX_DOWNLOADS / "busybox")
+        count = build_rootfs(BUSYBOX_BINARY, ROOTFS)
         with tarfile.open(ROOTFS_TAR, "w") as tar:
             tar.add(ROOTFS, arcname=".")
         echo(f"rootfs {ROOTFS.relative_to(ROOT)} ({count} busybox applets) and "

@@ -5,15 +5,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
+
 from . import ROOT, HarnessError
+from .schema import Strict, validate
 
 SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
-KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
-        "from_reset", "arches", "timeout", "skip", "on", "ram_mib", "console_vm", "interactive",
-        "vcpus", "kernel", "initrd", "append", "silence"}
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Scenario:
     console_vm: str | None = None       # the VM that owns the real UART: its lines have no prefix
     interactive: bool = False           # needs someone at the console (a test types commands)
     kernel: str | None = None           # a Linux VM's Image, initramfs and command line
-    initrd: str | None = None           # (default: build/linux/'s, and linux.DEFAULT_BOOTARGS)
+    initrd: str | None = None           # (default: the prepared one's, and linux.DEFAULT_BOOTARGS)
     append: str | None = None
     silence: float | None = None        # seconds without a console line that count as a hang
     timeout: float = 60
@@ -65,6 +65,81 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
     return spec
 
 
+class ScenarioSpec(Strict):
+    """One [NAME] table of guests/scenarios.toml (keys explained at its top)."""
+    description: str = ""
+    vms: dict[str, str] = Field(min_length=1)
+    expect: dict[str, list[str]] = Field(min_length=1)
+    forbid: list[str] = []
+    allow: list[str] = []
+    min_exits: dict[str, dict[str, NonNegativeInt]] = {}
+    interleaved: list[str] = []
+    from_reset: list[str] = []
+    arches: list[str] | None = None
+    timeout: PositiveFloat = 60
+    silence: PositiveFloat | None = None
+    skip: str | None = None
+    ram_mib: dict[str, PositiveInt] = {}
+    vcpus: dict[str, PositiveInt] = {}
+    console_vm: str | None = None
+    interactive: bool = False
+    kernel: str | None = None
+    initrd: str | None = None
+    append: str | None = None
+    on: dict[str, dict] = {}
+
+
+def known_exit_kinds() -> set[str]:
+    from .inspect import exit_kind_names
+    return set(exit_kind_names()) | {"total"}
+
+
+def check_spec(name: str, spec: ScenarioSpec, where: str, table: str) -> None:
+    """What the schema cannot say: names that must refer to each other."""
+    def bad(key: str, problem: str):
+        raise HarnessError(f"{where}: [{table}] {key}: {problem}")
+
+    vms = set(spec.vms)
+    named = {"expect": set(spec.expect) - {"hv"}, "min_exits": set(spec.min_exits),
+             "ram_mib": set(spec.ram_mib), "vcpus": set(spec.vcpus),
+             "interleaved": set(spec.interleaved), "from_reset": set(spec.from_reset),
+             "console_vm": {spec.console_vm} - {None}}
+    for key, names in named.items():
+        for stray in sorted(names - vms):
+            bad(key if key in ("interleaved", "from_reset", "console_vm") else f"{key}.{stray}",
+                f"names no such VM: {stray} (the VMs are {', '.join(sorted(vms))})")
+    kinds = known_exit_kinds()
+    for vm, minimums in spec.min_exits.items():
+        for kind in sorted(set(minimums) - kinds):
+            bad(f"min_exits.{vm}.{kind}", f"no such exit kind (known: {', '.join(sorted(kinds))})")
+    for stream, patterns in spec.expect.items():
+        for pattern in patterns:
+            _checked_pattern(pattern, lambda problem: bad(f"expect.{stream}", problem))
+    for pattern in spec.forbid:
+        _checked_pattern(pattern, lambda problem: bad("forbid", problem))
+    for allowed in spec.allow:
+        if allowed not in DEFAULT_FORBID:
+            bad("allow", f"{allowed!r} is not a default forbidden line ({DEFAULT_FORBID})")
+    names = places()
+    for place in (spec.arches or []) + list(spec.on):
+        if place not in names:
+            bad("arches" if place in (spec.arches or []) else f"on.{place}",
+                f"{place!r} is no architecture, target or 'shadow' ({', '.join(sorted(names))})")
+
+
+def _checked_pattern(pattern: str, complain) -> None:
+    try:
+        compile_pattern(pattern)
+    except HarnessError as e:
+        complain(str(e))
+
+
+def places() -> set[str]:
+    """What an `arches` entry or an `on` table may name."""
+    from .target import target_names
+    return {"arm64", "x86_64", "shadow"} | set(target_names())
+
+
 def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None,
                     target: str | None = None) -> dict[str, Scenario]:
     try:
@@ -72,28 +147,19 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
     except tomllib.TOMLDecodeError as e:
         raise HarnessError(f"{where}: not valid TOML: {e}") from None
     scenarios = {}
-    for name, spec in data.items():
-        spec = for_arch(spec, arch, target)
-        unknown = sorted(set(spec) - KEYS)
-        if unknown:
-            raise HarnessError(f"{where}: scenario '{name}': unknown key(s) {', '.join(unknown)}")
-        if not spec.get("vms") or not spec.get("expect"):
-            raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
-        streams = (set(spec["expect"]) | set(spec.get("min_exits", {})) |
-                   set(spec.get("ram_mib", {})) | set(spec.get("vcpus", {})) | {spec.get("console_vm")} - {None} |
-                   set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])))
-        stray = sorted(streams - set(spec["vms"]) - {"hv"})
-        if stray:
-            raise HarnessError(f"{where}: scenario '{name}' names no such VM: {', '.join(stray)}")
-        for pattern in [p for ps in spec["expect"].values() for p in ps] + spec.get("forbid", []):
-            compile_pattern(pattern)
-        unknown_allowed = sorted(set(spec.get("allow", [])) - set(DEFAULT_FORBID))
-        if unknown_allowed:
-            raise HarnessError(f"{where}: scenario '{name}' allows {unknown_allowed}, which is "
-                               f"not a default forbidden line ({DEFAULT_FORBID})")
-        forbid = [p for p in DEFAULT_FORBID if p not in spec.get("allow", [])]
-        scenarios[name] = Scenario(name=name, forbid=forbid + spec.get("forbid", []),
-                                   **{k: v for k, v in spec.items() if k not in ("forbid", "allow")})
+    for name, raw in data.items():
+        if not isinstance(raw, dict):
+            raise HarnessError(f"{where}: {name}: a scenario is a [table], not a value")
+        base = validate(ScenarioSpec, raw, where, name)
+        check_spec(name, base, where, name)
+        for place, override in base.on.items():      # every [NAME.on.X] table, on any machine
+            merged = for_arch({**raw, "on": {place: override}}, place)
+            check_spec(name, validate(ScenarioSpec, merged, where, f"{name}.on.{place}"), where,
+                       f"{name}.on.{place}")
+        spec = validate(ScenarioSpec, for_arch(raw, arch, target), where, name)
+        forbid = [p for p in DEFAULT_FORBID if p not in spec.allow]
+        fields = spec.model_dump(exclude={"forbid", "allow", "on"})
+        scenarios[name] = Scenario(name=name, forbid=forbid + spec.forbid, **fields)
     return scenarios
 
 

@@ -2,7 +2,8 @@
  * time slice on the hypervisor's timer; a vCPU that runs alone needs no tick
  * at all. A VM with several vCPUs runs alone, vCPU n pinned to physical CPU
  * n: the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
- * waits while it is off. When no VM is left, the run ends with the exit
+ * waits while it is off. When no VM is left, and every other CPU has left
+ * its guest and finished what it was saying, the run ends with the exit
  * statistics. */
 #include "sched.h"
 #include "arch.h"
@@ -37,8 +38,16 @@ static struct vcpu *start_slice(struct vcpu *vcpu)
 	return vcpu;
 }
 
+/* CPU n > 0 is parked: out of any guest, waiting for its vCPU to be on. */
+static volatile bool parked[VM_MAX_VCPUS];
+
 _Noreturn static void all_stopped(void)
 {
+	for (unsigned cpu = 1; cpu < vm_max_vcpus(); cpu++)
+		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE)) {
+			arch_vcpu_kick(&vms[0].vcpus[cpu]);	/* again: a guest may have hidden it */
+			arch_cpu_wait();	/* e.g. still printing its VM's stop report */
+		}
 	printf("hv: all VMs stopped\n");
 	stats_report();
 	printf("hv: powering off\n");
@@ -50,8 +59,13 @@ static struct vcpu *pinned_vcpu(unsigned cpu)
 {
 	struct vcpu *v = &vms[0].vcpus[cpu];
 
-	while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
-		arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+	if (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+		arch_cpu_wake_all();
+		while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
+			arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+		__atomic_store_n(&parked[cpu], false, __ATOMIC_RELAXED);
+	}
 	return v;
 }
 
