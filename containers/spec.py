@@ -207,6 +207,19 @@ class Resources:
     cpu_cpus: str | None = None
     cpu_mems: str | None = None
     pids_limit: int | None = None
+    devices: list["DeviceRule"] | None = None     # the devices controller's rules, in order
+    device_nodes: list[tuple[str, int, int]] = field(default_factory=list)  # linux.devices
+
+
+@dataclass
+class DeviceRule:
+    """linux.resources.devices[]: allow or deny TYPE MAJOR:MINOR ACCESS
+    (None for a number means all of them, as '*' in devices.allow)."""
+    allow: bool
+    type: str = "a"
+    major: int | None = None
+    minor: int | None = None
+    access: str = "rwm"
 
 
 @dataclass
@@ -335,7 +348,21 @@ def read_resources(r: Reader) -> Resources:
         res.cpu_cpus, res.cpu_mems = cpu.string("cpus"), cpu.string("mems")
     if pids := r.child("pids"):
         res.pids_limit = pids.integer("limit", required=True, minimum=-1)
+    if "devices" in r.obj:
+        res.devices = [read_device_rule(d) for d in r.items("devices")]
     return res
+
+
+def read_device_rule(d: Reader) -> DeviceRule:
+    kind = d.string("type", default="a")
+    if kind not in ("a", "c", "b"):
+        d.bad("type", f"must be a, c or b, not '{kind}'")
+    access = d.string("access", default="rwm")
+    if not access or set(access) - set("rwm"):
+        d.bad("access", f"must be letters of 'rwm', not '{access}'")
+    allow = d.get("allow", bool, "true or false", False, required=True)
+    return DeviceRule(allow, kind, d.integer("major", minimum=-1), d.integer("minor", minimum=-1),
+                      access)
 
 
 def read_devices(r: Reader) -> list[Device]:
@@ -380,6 +407,7 @@ def read_linux(r: Reader) -> Linux:
                   sysctl=sysctl, seccomp=read_seccomp(seccomp) if seccomp else None,
                   rootfs_propagation=propagation, masked_paths=r.strings("maskedPaths"),
                   readonly_paths=r.strings("readonlyPaths"))
+    linux.resources.device_nodes = [(d.type, d.major, d.minor) for d in linux.devices]
     if (linux.uid_mappings or linux.gid_mappings) and "user" not in seen:
         r.bad("uidMappings", "ID mappings need a user namespace in linux.namespaces")
     return linux

@@ -361,3 +361,22 @@ def test_the_process_inherits_no_python_signal_state(ocirun):
     status, out, err = ocirun.run(["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"])
     assert status == 0, err
     assert out.split() == ["SigBlk:", "0" * 16, "SigIgn:", "0" * 16]
+
+
+def test_devices_cgroup_denies_a_node_made_inside(ocirun):
+    """With CAP_MKNOD a container can make any device node; the devices
+    controller (linux.resources.devices: deny all, as podman asks) keeps it
+    from making or opening one (v1 checks mknod too), while the default
+    devices still work. Without the rules the same node opens."""
+    script = ("if mknod /dev/kmsg c 1 11 && (: > /dev/kmsg); then echo opened; "  # opened, no write
+              "else echo denied; fi; echo ok > /dev/null && echo null-works")
+    def config(rules):
+        c = default_config(["sh", "-c", script], resources={"devices": rules} if rules else {})
+        for caps in c["process"]["capabilities"].values():
+            caps.append("CAP_MKNOD")
+        return c
+    deny_all = [{"allow": False, "access": "rwm"}]
+    r = ocirun("run", "--bundle", ocirun.bundle_from(config(deny_all)), ocirun.cid())
+    assert r.stdout.split() == ["denied", "null-works"], r.stderr
+    r = ocirun("run", "--bundle", ocirun.bundle_from(config(None)), ocirun.cid())
+    assert r.stdout.split() == ["opened", "null-works"], r.stderr

@@ -32,7 +32,8 @@ def test_each_bad_field_is_one_problem_naming_it():
     bad = dict(MINIMAL, hostname=7, mounts=[{"type": "tmpfs"}, "x"],
                hooks={"poststart": [{"path": "rel"}]},
                linux={"uidMappings": [{"containerID": 0, "hostID": 1}],
-                      "resources": {"pids": {}, "memory": {"limit": "1G"}},
+                      "resources": {"pids": {}, "memory": {"limit": "1G"},
+                                    "devices": [{"allow": "yes", "type": "x", "access": "rwx"}]},
                       "devices": [{"type": "z", "path": "/dev/z"}]})
     bad["process"] = dict(MINIMAL["process"], env=["NOVALUE"], terminal="yes",
                           capabilities={"bounding": ["CAP_FLY"]})
@@ -48,6 +49,9 @@ def test_each_bad_field_is_one_problem_naming_it():
         "linux.uidMappings: ID mappings need a user namespace in linux.namespaces",
         "linux.resources.memory.limit: must be an integer",
         "linux.resources.pids.limit: missing (must be an integer)",
+        "linux.resources.devices[0].allow: must be true or false",
+        "linux.resources.devices[0].type: must be a, c or b, not 'x'",
+        "linux.resources.devices[0].access: must be letters of 'rwm', not 'rwx'",
         "linux.devices[0].type: must be one of c, b, u, p",
     ])
 

@@ -9,6 +9,11 @@ from ..errors import ContainerError
 
 CONTROLLERS = ("memory", "cpu", "cpuacct", "pids")
 CPUSET = "cpuset"
+DEVICES = "devices"
+# What a container may always use, whatever linux.resources.devices says (as
+# runc allows them): the spec's default devices, /dev/console, ptmx and its ptys.
+ALWAYS_ALLOWED = ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                  "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"]
 
 
 def hierarchies() -> list[tuple[str, str]]:
@@ -46,7 +51,7 @@ class CgroupV1(Cgroup):
                                  f"under {CGROUP_ROOT}")
 
     def controllers(self) -> list[str]:
-        return list(CONTROLLERS) + ([CPUSET] if CPUSET in self.mounts else [])
+        return list(CONTROLLERS) + [c for c in (CPUSET, DEVICES) if c in self.mounts]
 
     def leaf(self, controller: str) -> Path:
         return self.mounts[controller] / self.path
@@ -83,11 +88,29 @@ class CgroupV1(Cgroup):
             write(cpu / "cpu.cfs_quota_us", str(r.cpu_quota))
         if r.pids_limit is not None and r.pids_limit != 0:
             write(pids / "pids.max", "max" if r.pids_limit < 0 else str(r.pids_limit))
+        if r.devices is not None and DEVICES in self.mounts:
+            self.apply_devices(r.devices, r.device_nodes)
         if CPUSET in self.mounts:
             if r.cpu_cpus:
                 write(self.leaf(CPUSET) / "cpuset.cpus", r.cpu_cpus)
             if r.cpu_mems:
                 write(self.leaf(CPUSET) / "cpuset.mems", r.cpu_mems)
+
+    def apply_devices(self, rules, nodes) -> None:
+        """linux.resources.devices in order, each a line for devices.allow or
+        devices.deny; then the devices a container always has, and those of
+        linux.devices. (v2 has no such files: there it takes an eBPF program,
+        which ocirun does not load.)"""
+        leaf = self.leaf(DEVICES)
+        number = (lambda n: "*" if n is None or n < 0 else str(n))
+        for rule in rules:
+            line = "a" if rule.type == "a" else (f"{rule.type} {number(rule.major)}:"
+                                                 f"{number(rule.minor)} {rule.access}")
+            write(leaf / ("devices.allow" if rule.allow else "devices.deny"), line)
+        extra = [f"{'c' if t == 'u' else t} {major}:{minor} rwm" for t, major, minor in nodes
+                 if t != "p"]
+        for line in ALWAYS_ALLOWED + extra:
+            write(leaf / "devices.allow", line)
 
     def memory_report(self) -> dict:
         """The OOM killer's kills in the group (memory.oom_control)."""
