@@ -63,15 +63,44 @@ def parse_options(options: list[str]) -> tuple[int, int, str]:
     return flags, propagation, ",".join(data)
 
 
+MAX_LINKS = 40                      # as the kernel's path walk allows
+
+
 def inside(rootfs: str, path: str) -> str:
-    """`path` of the container as a path under `rootfs`, '..' kept inside."""
-    parts = []
-    for part in path.split("/"):
+    """`path` of the container as a host path under `rootfs`, resolved the
+    way the container would resolve it: '..' stops at its root, and a
+    symbolic link in the rootfs is followed within it (an absolute target
+    starts again at the rootfs), so that no mount can land outside. (A
+    rootfs changed while we resolve could still race us; runc closes that
+    with openat2's RESOLVE_IN_ROOT.)"""
+    todo = [p for p in path.split("/")][::-1]
+    resolved: list[str] = []
+    links = 0
+    while todo:
+        part = todo.pop()
+        if part in ("", "."):
+            continue
         if part == "..":
-            parts = parts[:-1]
-        elif part not in ("", "."):
-            parts.append(part)
-    return os.path.join(rootfs, *parts)
+            resolved = resolved[:-1]
+            continue
+        candidate = os.path.join(rootfs, *resolved, part)
+        if os.path.islink(candidate):
+            links += 1
+            if links > MAX_LINKS:
+                raise ContainerError(f"{path}: too many symbolic links in the rootfs")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            todo.extend(target.split("/")[::-1])
+            continue
+        resolved.append(part)
+    return os.path.join(rootfs, *resolved)
+
+
+def inside_parent(rootfs: str, path: str) -> str:
+    """The same for a path whose last part is made, not followed (a device
+    node, a link): only its directory is resolved."""
+    return os.path.join(inside(rootfs, os.path.dirname(path)), os.path.basename(path))
 
 
 def make_target(target: str, is_file: bool) -> None:
@@ -151,7 +180,7 @@ def make_devices(rootfs: str, devices, in_user_ns: bool) -> None:
     wanted += [(d.path, d.type, d.major, d.minor, d.file_mode or DEVICE_MODE, d.uid or 0,
                 d.gid or 0) for d in devices]
     for path, kind, major, minor, mode, uid, gid in wanted:
-        target = inside(rootfs, path)
+        target = inside_parent(rootfs, path)
         if os.path.lexists(target):
             os.unlink(target)
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -166,7 +195,7 @@ def make_devices(rootfs: str, devices, in_user_ns: bool) -> None:
 
 def make_dev_links(rootfs: str) -> None:
     for link, to in DEV_LINKS.items():
-        target = inside(rootfs, link)
+        target = inside_parent(rootfs, link)
         if os.path.lexists(target):
             if link != "/dev/ptmx":
                 continue

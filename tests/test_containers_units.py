@@ -9,7 +9,7 @@ import pytest
 from containers import cli, spec
 from containers.cgroups import cgroup_path, v2
 from containers.errors import ConfigError, ContainerError
-from containers.rootfs import inside, parse_options
+from containers.rootfs import inside, inside_parent, parse_options
 from containers import linux as L
 
 MINIMAL = {"ociVersion": "1.0.2", "root": {"path": "rootfs"},
@@ -85,9 +85,21 @@ def test_mount_options_become_flags_propagation_and_data():
     assert propagation == L.MS_SLAVE | L.MS_REC and data == "mode=755,size=1k"
 
 
-def test_destinations_stay_inside_the_rootfs():
+def test_destinations_stay_inside_the_rootfs(tmp_path):
+    """'..' and symbolic links resolve as inside the container: a link to
+    /etc is the rootfs's /etc, a link climbing out stops at its root."""
     assert inside("/r", "/etc/../../../x") == "/r/x"
     assert inside("/r", "/a/./b/") == "/r/a/b"
+    root = str(tmp_path)
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "proc").symlink_to("/etc")
+    (tmp_path / "etc" / "up").symlink_to("../../../../..")
+    (tmp_path / "loop").symlink_to("loop")
+    assert inside(root, "/proc/x") == f"{root}/etc/x"
+    assert inside(root, "/etc/up/y") == f"{root}/y"
+    assert inside_parent(root, "/proc") == f"{root}/proc"
+    with pytest.raises(ContainerError, match="too many symbolic links"):
+        inside(root, "/loop/z")
 
 
 def test_cgroup_paths():
