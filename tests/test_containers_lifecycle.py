@@ -233,3 +233,23 @@ def _gone(pid: int, guard: float = 30) -> None:
             return
         time.sleep(0.02)
     raise AssertionError(f"process {pid} still there")
+
+
+def test_exec_with_a_terminal(ocirun):
+    """exec -t with no --console-socket: the runtime relays the new pty."""
+    import pexpect
+    cid = ocirun.cid()
+    ocirun("run", "-d", "--bundle", ocirun.bundle(SLEEP), cid, check=True)
+    child = pexpect.spawn(str(OCIRUN), ["--root", str(ocirun.root), "exec", "-t", cid, "sh"],
+                          encoding="utf-8", timeout=30)
+    try:
+        child.expect_exact("# ")
+        child.sendline("tty; echo in=$(hostname)")
+        child.expect("in=ocirun")
+        assert "/dev/pts/" in child.before
+        child.sendline("exit 3")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 3
+    ocirun("delete", "--force", cid, check=True)
