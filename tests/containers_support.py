@@ -140,3 +140,22 @@ def leftovers(rt: Runtime, cid: str, pid: int | None = None, saved: dict | None 
         if str(place) in mounts:
             found.append(f"a mount under {place}")
     return found
+
+
+def shell_in_terminal(argv: list[str], line: str, expect: str, exit_code: int,
+                      env: dict | None = None) -> tuple[str, int]:
+    """Drive a shell in a pty (pexpect): type `line`, wait for `expect`, exit
+    with `exit_code`; what came before `expect`, and the exit status."""
+    import pexpect
+    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", timeout=60, env=env)
+    try:
+        child.expect_exact("# ")
+        child.sendline(line)
+        child.expect(expect)
+        seen = child.before
+        child.sendline(f"exit {exit_code}")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    return seen, child.exitstatus
+

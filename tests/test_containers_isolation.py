@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from containers_support import host_cgroup_dirs, ocirun, rootfs  # noqa: F401 (fixtures)
+from containers_support import host_cgroup_dirs, ocirun, rootfs, shell_in_terminal  # noqa: F401
 from harness.containers import default_config
 
 ALL = ("pid", "network", "ipc", "uts", "mount", "cgroup")
@@ -335,22 +335,12 @@ def test_run_with_a_terminal_relays_it(ocirun):
     """`run` of a process.terminal container with no --console-socket: the
     runtime takes the master itself and relays between it and its own
     terminal, as `runc run` does."""
-    import pexpect
     from harness.containers import OCIRUN
     bundle = ocirun.bundle(["sh"], terminal=True)
-    child = pexpect.spawn(str(OCIRUN), ["--root", str(ocirun.root), "run", "--bundle",
-                                        str(bundle), ocirun.cid()], encoding="utf-8",
-                          timeout=30)
-    try:
-        child.expect_exact("# ")
-        child.sendline("tty; echo x=$((2+3))")
-        child.expect("x=5")
-        assert "/dev/pts/0" in child.before
-        child.sendline("exit 4")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 4
+    seen, status = shell_in_terminal([str(OCIRUN), "--root", str(ocirun.root), "run",
+                                      "--bundle", str(bundle), ocirun.cid()],
+                                     "tty; echo x=$((2+3))", "x=5", 4)
+    assert "/dev/pts/0" in seen and status == 4
 
 
 def test_the_process_inherits_no_python_signal_state(ocirun):

@@ -10,7 +10,7 @@ import time
 
 from harness.containers import OCIRUN, default_config
 
-from containers_support import leftovers, ocirun, rootfs  # noqa: F401 (fixtures)
+from containers_support import leftovers, ocirun, rootfs, shell_in_terminal  # noqa: F401
 
 SLEEP = ["sleep", "3600"]
 VETH = "10.231.0.1/30 10.231.0.2/30"       # a veth pair between the host and the container
@@ -237,19 +237,9 @@ def _gone(pid: int, guard: float = 30) -> None:
 
 def test_exec_with_a_terminal(ocirun):
     """exec -t with no --console-socket: the runtime relays the new pty."""
-    import pexpect
     cid = ocirun.cid()
     ocirun("run", "-d", "--bundle", ocirun.bundle(SLEEP), cid, check=True)
-    child = pexpect.spawn(str(OCIRUN), ["--root", str(ocirun.root), "exec", "-t", cid, "sh"],
-                          encoding="utf-8", timeout=30)
-    try:
-        child.expect_exact("# ")
-        child.sendline("tty; echo in=$(hostname)")
-        child.expect("in=ocirun")
-        assert "/dev/pts/" in child.before
-        child.sendline("exit 3")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 3
+    seen, status = shell_in_terminal([str(OCIRUN), "--root", str(ocirun.root), "exec", "-t",
+                                      cid, "sh"], "tty; echo in=$(hostname)", "in=ocirun", 3)
+    assert "/dev/pts/" in seen and status == 3
     ocirun("delete", "--force", cid, check=True)

@@ -8,10 +8,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pexpect
 import pytest
 
-from containers_support import host_cgroup_dirs, need_root_and_rootfs, processes_in_cgroups_of
+from containers_support import (host_cgroup_dirs, need_root_and_rootfs, processes_in_cgroups_of,
+                                shell_in_terminal)
 from harness import HarnessError
 from harness import containers as hc
 from harness.deps import ensure_packages
@@ -106,18 +106,7 @@ def test_exec_stop_and_rm_force(podman):
 
 def test_interactive_terminal(podman):
     """podman run -it: conmon gets the pty master over --console-socket."""
-    child = pexpect.spawn(podman.argv("run", "-it", "--rm", *podman.run_args(), hc.IMAGE,
-                                      "sh")[0], podman.argv("run", "-it", "--rm",
-                                                            *podman.run_args(), hc.IMAGE,
-                                                            "sh")[1:],
-                          env=podman.env(), encoding="utf-8", timeout=60)
-    try:
-        child.expect_exact("# ")
-        child.sendline("tty; echo answer=$((6*7))")
-        child.expect(r"answer=42")
-        assert re.search(r"/dev/pts/\d+", child.before)
-        child.sendline("exit 3")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 3
+    argv = podman.argv("run", "-it", "--rm", *podman.run_args(), hc.IMAGE, "sh")
+    seen, status = shell_in_terminal(argv, "tty; echo answer=$((6*7))", "answer=42", 3,
+                                     env=podman.env())
+    assert re.search(r"/dev/pts/\d+", seen) and status == 3
