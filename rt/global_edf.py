@@ -8,7 +8,8 @@ pessimistic, and one for a multiprocessor periodic resource μ:
 - BCL (Bertogna, Cirinei and Lipari 2005): per task, the interference of
   the others within its deadline, each capped at its slack.
 - gEDF on μ (Shin, Easwaran and Lee 2008; Easwaran, Shin and Lee 2009):
-  for each τ_k and each A_k >= 0, DEM(A_k + D_k) <= sbf_μ(A_k + D_k).
+  for each τ_k and each A_k >= 0, DEM(A_k + D_k) < sbf_μ(A_k + D_k), in
+  integer time (mpr_demand says why each term is what it is).
 
 A "schedulable" from any of them is checked against simulate.py by
 tests/test_rt_global.py."""
@@ -89,32 +90,40 @@ def _carry_in_workload(i: Task, t: int) -> int:
 
 
 def mpr_demand(tasks, k: int, a_k: int, m: int) -> int:
-    """DEM(A_k + D_k, m'): the demand that must fit for τ_k's job, released
-    A_k after the start of a window ending at its deadline, to finish:
-    m'·C_k, plus each task's interference without carry-in (Î_i), plus the
-    m' − 1 largest extra amounts a carry-in job adds (Ī_i − Î_i). Each
-    interference is capped: at most A_k + D_k − C_k from another task, at
-    most A_k from τ_k's own earlier jobs."""
+    """DEM(A_k + D_k, m') in integer time. Suppose τ_k's job J, released A_k
+    after the window [a, d) starts (d its deadline; a is the last instant
+    before which some supplied processor was not busy with more urgent
+    work), misses. Then J runs in at most C_k − 1 slots, which supply at
+    most m'(C_k − 1). Among the other slots take any L − C_k + 1 (L =
+    A_k + D_k): in each, every supplied processor runs a job due by d, and
+    a task runs on one processor per slot, so task i supplies at most
+    min(its work, L − C_k + 1) of them; τ_k's own earlier jobs at most A_k.
+    Its work: dbf_i(L) (Î_i), or with a carry-in job released before a
+    (Ī_i), which at most m' − 1 tasks have. So the supply of the window,
+    at least sbf(L), is at most
+        DEM = m'(C_k − 1) + Σ_i Î_i + (the m' − 1 largest Ī_i − Î_i),
+    and DEM < sbf(L) rules the miss out."""
     task = tasks[k]
     t = a_k + task.D
+    cap = t - task.C + 1
     plain, extra = [], []
     for i, other in enumerate(tasks):
         if i == k:
             hat = min(dbf(other, t) - task.C, a_k)
             bar = min(_carry_in_workload(other, t) - task.C, a_k)
         else:
-            hat = min(dbf(other, t), t - task.C)
-            bar = min(_carry_in_workload(other, t), t - task.C)
+            hat = min(dbf(other, t), cap)
+            bar = min(_carry_in_workload(other, t), cap)
         plain.append(hat)
         extra.append(bar - hat)
-    return m * task.C + sum(plain) + sum(sorted(extra, reverse=True)[:m - 1])
+    return m * (task.C - 1) + sum(plain) + sum(sorted(extra, reverse=True)[:m - 1])
 
 
 def mpr_window_bound(tasks, k: int, resource: MPR) -> int | None:
     """The largest A_k worth checking: DEM(t) <= (m'−1)C_k + U·t +
     Σ(T_i − D_i)U_i + (sum of the m'−1 largest C_i), and sbf_μ(t) >=
-    α(t − Δ) (lsbf_μ); past the t where the line catches up the test holds.
-    None when α = Θ/Π does not exceed U: no such t."""
+    α(t − Δ) (lsbf_μ); past the t where the line catches up, DEM < sbf
+    holds. None when α = Θ/Π does not exceed U: no such t."""
     supply = supply_of(resource)
     u = utilisation(tasks)
     if supply.rate <= u:
@@ -126,10 +135,12 @@ def mpr_window_bound(tasks, k: int, resource: MPR) -> int | None:
     return max(0, floor(reach) - task.D)
 
 
-def gedf_on_mpr(tasks, resource: MPR) -> Verdict:
-    """Global EDF inside a component served by μ = ⟨Π, Θ, m'⟩: for each τ_k
-    and each integer A_k in [0, mpr_window_bound], DEM <= sbf_μ(A_k + D_k).
-    (Integer A_k suffice: between integers both sides are linear.)"""
+def gedf_on_mpr(tasks, resource: MPR, sbf=None) -> Verdict:
+    """Global EDF inside a component served by μ = ⟨Π, Θ, m'⟩ (Shin,
+    Easwaran and Lee's Theorem, in integer time: see mpr_demand): for each
+    τ_k and each integer A_k in [0, mpr_window_bound], DEM < sbf_μ(A_k + D_k).
+    `sbf`: another sbf(μ, t) to try in its place (e.g. supply.sbf_mpr_2008,
+    to see what an over-estimating form lets through)."""
     tasks = task_set(tasks, cpus=resource.m, constrained=True, analysis="gEDF on an MPR")
     name = f"gEDF on {resource}"
     supply = supply_of(resource)
@@ -140,10 +151,12 @@ def gedf_on_mpr(tasks, resource: MPR) -> Verdict:
             return Verdict(False, name, f"Θ/Π={resource.bandwidth} does not exceed "
                            f"U={utilisation(tasks)}: the test needs slack")
         for a_k in range(last + 1):
-            demand, given = mpr_demand(tasks, k, a_k, resource.m), supply.sbf(a_k + task.D)
-            if demand > given:
-                return Verdict(False, name, f"{task.label}, A_k={a_k}: DEM={demand} > "
+            t = a_k + task.D
+            demand = mpr_demand(tasks, k, a_k, resource.m)
+            given = sbf(resource, t) if sbf else supply.sbf(t)
+            if demand >= given:
+                return Verdict(False, name, f"{task.label}, A_k={a_k}: DEM={demand} >= "
                                f"sbf={given}", witness=(task, a_k))
             checked += 1
-    return Verdict(True, name, f"DEM <= sbf_μ at all {checked} (τ_k, A_k) pairs",
+    return Verdict(True, name, f"DEM < sbf_μ at all {checked} (τ_k, A_k) pairs",
                    details={"points": checked})
