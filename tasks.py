@@ -111,6 +111,23 @@ def bench(c, target=None, lesson=None, guest=None):
         print(f"wrote build/bench/{r['target']}.json")
 
 
+@task(positional=["experiment"],
+      help={"experiment": "uniprocessor, multiprocessor or latency (default: all three)"})
+def rt(c, experiment=None):
+    """Real-time experiments: rt/'s analysis against the hypervisor's EDF
+    reservations, in instructions (QEMU -icount). Writes
+    build/rt/EXPERIMENT.json, .png and .txt; exits 1 if a conclusion fails."""
+    from harness import rt_experiments
+    failed = []
+    for name in [experiment] if experiment else rt_experiments.EXPERIMENTS:
+        results, problems = _run(rt_experiments.run, name)
+        print((rt_experiments.RT_DIR / f"{name}.txt").read_text())
+        print(f"wrote build/rt/{name}.json, {name}.png and {name}.txt\n")
+        failed += [f"{name}: {p}" for p in problems]
+    if failed:
+        raise Exit("error: " + "\nerror: ".join(failed), code=1)
+
+
 @task(name="list")
 def list_(c):
     """Show the targets and the scenarios (guests) each can boot."""

@@ -38,6 +38,16 @@ struct fpsimd_state {
 	u64 fpsr, fpcr;
 };
 
+/* The GICv3 virtual CPU interface as one vCPU left it (gic.c): what a
+ * world switch saves and restores, since the list registers hold the
+ * interrupts on their way into this vCPU (its virtual timer, its SGIs). */
+#define VGIC_MAX_LRS	16
+struct vgic_state {
+	u64 lr[VGIC_MAX_LRS];	/* ICH_LR<n>_EL2 */
+	u64 vmcr;		/* ICH_VMCR_EL2: the guest's priority mask and group enables */
+	u64 ap1r0;		/* ICH_AP1R0_EL2: its active priorities */
+};
+
 struct arch_vcpu {
 	struct arm64_regs regs;	/* first: vectors.S finds it at offset 0 */
 	struct el1_sysregs el1;
@@ -45,6 +55,7 @@ struct arch_vcpu {
 	u64 vmpidr_el2;		/* the MPIDR_EL1 the guest reads */
 	u64 exit_vector;	/* VEC_SYNC, VEC_IRQ ... of the last exit */
 	u32 pending_sgis;	/* SGIs received, not yet in a list register */
+	struct vgic_state vgic;	/* saved while another vCPU has the CPU */
 };
 
 struct arch_vm {

@@ -5,6 +5,7 @@
  * to a guest; the guest's own EOI, through a list register with HW=1,
  * deactivates the physical interrupt. */
 #include "gic.h"
+#include "arch.h"
 #include "config.h"
 #include "esr.h"
 #include "exit.h"
@@ -13,6 +14,10 @@
 
 #define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
 #define ICC_SGI1R_INTID_SHIFT	24
+#define ICC_SGI1R_TARGETS(v)	FIELD(v, 15, 0)		/* Aff0 values, as a bit mask */
+#define ICC_SGI1R_INTID(v)	FIELD(v, 27, 24)
+#define ICC_SGI1R_IRM		BIT(40)			/* every PE but the sender */
+#define ICC_SGI1R_UPPER_AFF	(MASK(23, 16) | MASK(39, 32) | MASK(55, 48))	/* Aff1-3 */
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
@@ -24,6 +29,7 @@
 #define GICR_SGI_BASE		0x10000	/* second 64 KiB frame */
 #define GICR_IGROUPR0		0x0080	/* in SGI_base */
 #define GICR_ISENABLER0		0x0100
+#define GICR_ISACTIVER0		0x0300
 #define GICR_IPRIORITYR		0x0400
 
 #define ICC_SRE_SRE		BIT(0)	/* system-register interface */
@@ -35,6 +41,7 @@
 #define ICH_HCR_EN		BIT(0)	/* virtual CPU interface on */
 #define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
 #define ICH_LR_STATE_PENDING	(1ULL << 62)
+#define ICH_LR_STATE_MASK	(3ULL << 62)	/* pending, active, or both */
 #define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
 #define ICH_LR_GROUP1		BIT(60)
 #define ICH_LR_PRIORITY_SHIFT	48
@@ -69,13 +76,24 @@ void gic_cpu_init(unsigned cpu)
 	isb();
 }
 
-void gic_enable_ppi(u32 intid)
+/* A private interrupt (SGI or PPI) of `cpu`: Group 1, enabled, in its own
+ * redistributor's SGI_base frame. */
+static void enable_private(unsigned cpu, u32 intid)
 {
-	u64 sgi = PLATFORM_GICR_BASE + GICR_SGI_BASE;
+	u64 sgi = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE + GICR_SGI_BASE;
 
 	*reg32(sgi, GICR_IGROUPR0) |= BIT(intid);
 	*(volatile u8 *)(sgi + GICR_IPRIORITYR + intid) = GIC_PRIORITY_DEFAULT;
 	*reg32(sgi, GICR_ISENABLER0) = BIT(intid);
+}
+
+/* Every CPU: its EL2 timer (scheduling), the guests' virtual timer (handed
+ * to the running vCPU), and the hypervisor's own kick between CPUs. */
+void gic_cpu_enable_private(unsigned cpu)
+{
+	enable_private(cpu, TIMER_INTID_HYP_PHYS);
+	enable_private(cpu, TIMER_INTID_VIRT);
+	enable_private(cpu, GIC_SGI_KICK);
 }
 
 u32 gic_acknowledge(void)
@@ -174,13 +192,76 @@ void gic_send_sgi(u32 intid, unsigned cpu)
 	isb();
 }
 
+/* An SGI between vCPUs of a VM that does not own the GIC: pending in each
+ * target vCPU (vcpu->arch.pending_sgis, put into a list register when it
+ * next enters, trap.c), whose CPU is kicked to get there soon. Targets are
+ * Aff0 = vCPU id with the other affinity levels 0, or all but the sender
+ * (IRM). */
+static void send_virtual_sgi(struct vcpu *from, u64 value)
+{
+	struct vm *vm = from->vm;
+	u32 sgi = (u32)BIT(ICC_SGI1R_INTID(value));
+	bool others = value & ICC_SGI1R_IRM;
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		bool target = others ? i != from->id :
+			(value & ICC_SGI1R_UPPER_AFF) == 0 && (ICC_SGI1R_TARGETS(value) & BIT(i));
+		if (!target)
+			continue;
+		__atomic_fetch_or(&vm->vcpus[i].arch.pending_sgis, sgi, __ATOMIC_RELEASE);
+		if (i != from->id)
+			arch_vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
 /* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned
- * to CPU n, the guest's target list is already the physical one. */
+ * to CPU n, a pass-through guest's target list is already the physical
+ * one; any other guest's SGIs stay virtual. */
 bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
-	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
+	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write)
 		return false;
+	if (!vcpu->vm->passthrough) {
+		send_virtual_sgi(vcpu, e->value);
+		return true;
+	}
 	write_sysreg(ICC_SGI1R_EL1, e->value);
 	isb();
 	return true;
+}
+
+static bool holds_virtual_timer(u64 lr)
+{
+	return (lr & ICH_LR_STATE_MASK) && (lr & ICH_LR_HW) && (u32)lr == TIMER_INTID_VIRT;
+}
+
+/* A world switch of the virtual CPU interface: the list registers, the
+ * guest's priority mask and group enables (ICH_VMCR_EL2) and its active
+ * priorities go with their vCPU. Called once the next vCPU's timer
+ * registers are loaded. The virtual timer's list register is linked to the
+ * physical PPI 27 (HW=1), which stays active until the guest's EOI: when
+ * its vCPU leaves with that EOI still to come, the physical interrupt is
+ * deactivated (the next vCPU's timer needs it), and made active again when
+ * the vCPU returns, as if it had never left. */
+void gic_switch_virtual(struct arch_vcpu *prev, struct arch_vcpu *next)
+{
+	unsigned count = ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
+	bool prev_timer = false, next_timer = false;
+
+	for (unsigned n = 0; n < count; n++) {
+		prev->vgic.lr[n] = read_list_register(n);
+		prev_timer |= holds_virtual_timer(prev->vgic.lr[n]);
+		write_list_register(n, next->vgic.lr[n]);
+		next_timer |= holds_virtual_timer(next->vgic.lr[n]);
+	}
+	prev->vgic.vmcr = read_sysreg(ICH_VMCR_EL2);
+	prev->vgic.ap1r0 = read_sysreg(ICH_AP1R0_EL2);
+	write_sysreg(ICH_VMCR_EL2, next->vgic.vmcr);
+	write_sysreg(ICH_AP1R0_EL2, next->vgic.ap1r0);
+	if (prev_timer)
+		write_sysreg(ICC_DIR_EL1, TIMER_INTID_VIRT);
+	if (next_timer)
+		*reg32(PLATFORM_GICR_BASE + arch_cpu_id() * GICR_FRAMES_SIZE + GICR_SGI_BASE,
+		       GICR_ISACTIVER0) = BIT(TIMER_INTID_VIRT);
+	isb();
 }

@@ -114,15 +114,19 @@ static __attribute__((noinline)) void deliver_pending_sgis(struct vcpu *vcpu)
 	u32 *pending = &vcpu->arch.pending_sgis;
 
 	for (u32 sgi = 0; *pending && sgi < GIC_SGI_COUNT; sgi++)
-		if ((*pending & BIT(sgi)) && gic_inject_virtual(sgi))
-			*pending &= ~(u32)BIT(sgi);
+		if ((*pending & BIT(sgi)) && gic_inject_virtual(sgi))	/* another CPU may add bits */
+			__atomic_fetch_and(pending, ~(u32)BIT(sgi), __ATOMIC_RELAXED);
 }
 
 /* A device interrupt: the guest that owns the real devices gets it through
- * a list register; nobody else has a device, so it is just ended. */
+ * a list register; nobody else has a device, so it is just ended. The
+ * virtual timer's interrupt goes to whichever guest runs: its CNTV_*
+ * registers are that vCPU's (vcpu.c switches them, gic.c its list register). */
 static void route_interrupt(struct vcpu *vcpu, u32 intid)
 {
-	if (!vcpu->vm->passthrough || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
+	bool for_guest = vcpu->vm->passthrough || intid == TIMER_INTID_VIRT;
+
+	if (!for_guest || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
 		gic_end_of_interrupt(intid);
 	} else if (intid < GIC_SGI_COUNT) {
 		gic_end_of_interrupt(intid);

@@ -3,6 +3,7 @@
  * exit; the EL1 system registers and stage-2 tables only move here, when the
  * scheduler hands the CPU to another vCPU. */
 #include "arch.h"
+#include "gic.h"
 #include "sysreg.h"
 #include "vm.h"
 
@@ -57,6 +58,7 @@ void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 	fpsimd_save(&prev->arch.fp);
 	fpsimd_load(&next->arch.fp);
 	load_vcpu(next);
+	gic_switch_virtual(&prev->arch, &next->arch);	/* after next's timer is loaded */
 }
 
 _Noreturn void guest_enter(struct vcpu *vcpu, u64 stack_top);	/* vectors.S */

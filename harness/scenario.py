@@ -3,6 +3,7 @@ the console must show, and how long a run may take. The defaults every
 scenario shares are here."""
 import re
 import tomllib
+from fractions import Fraction
 from dataclasses import dataclass, field
 
 from . import ROOT, HarnessError
@@ -13,7 +14,8 @@ SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
 KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
         "from_reset", "arches", "timeout", "skip", "on", "ram_mib", "console_vm", "interactive",
-        "vcpus", "kernel", "initrd", "append", "silence"}
+        "vcpus", "kernel", "initrd", "append", "silence", "sched", "reservation", "params"}
+SCHED_POLICIES = ("round-robin", "edf")     # hv/sched.c, hv/sched_edf.c
 
 
 @dataclass
@@ -37,6 +39,9 @@ class Scenario:
     silence: float | None = None        # seconds without a console line that count as a hang
     timeout: float = 60
     skip: str | None = None                   # why it does not run here (set in an "on" table)
+    sched: str = "round-robin"          # the hypervisor's policy: "round-robin" or "edf"
+    reservation: dict[str, dict] = field(default_factory=dict)  # VM -> {period_us, budget_us}
+    params: dict[str, list[int]] = field(default_factory=dict)  # VM -> values it reads (HC_PARAM)
 
     @property
     def cpus(self) -> int:
@@ -81,7 +86,8 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
             raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
         streams = (set(spec["expect"]) | set(spec.get("min_exits", {})) |
                    set(spec.get("ram_mib", {})) | set(spec.get("vcpus", {})) | {spec.get("console_vm")} - {None} |
-                   set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])))
+                   set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])) |
+                   set(spec.get("reservation", {})) | set(spec.get("params", {})))
         stray = sorted(streams - set(spec["vms"]) - {"hv"})
         if stray:
             raise HarnessError(f"{where}: scenario '{name}' names no such VM: {', '.join(stray)}")
@@ -91,10 +97,55 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
         if unknown_allowed:
             raise HarnessError(f"{where}: scenario '{name}' allows {unknown_allowed}, which is "
                                f"not a default forbidden line ({DEFAULT_FORBID})")
+        check_realtime(spec, f"{where}: scenario '{name}'")
         forbid = [p for p in DEFAULT_FORBID if p not in spec.get("allow", [])]
         scenarios[name] = Scenario(name=name, forbid=forbid + spec.get("forbid", []),
                                    **{k: v for k, v in spec.items() if k not in ("forbid", "allow")})
     return scenarios
+
+
+def check_realtime(spec: dict, where: str) -> None:
+    """`sched`, `reservation` and `params`: under "edf" every VM needs a
+    reservation {period_us, budget_us} (budget_us: one for all vCPUs or a
+    list, one per vCPU), and on each physical CPU the reservations of the
+    vCPUs pinned to it (vCPU n of every VM) must fit: Σ Θ/Π <= 1."""
+    from rt.model import ModelError, PeriodicResource
+    policy = spec.get("sched", "round-robin")
+    if policy not in SCHED_POLICIES:
+        raise HarnessError(f"{where}: sched = '{policy}': expected one of {', '.join(SCHED_POLICIES)}")
+    for vm, values in spec.get("params", {}).items():
+        if not isinstance(values, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 1 << 63 for v in values):
+            raise HarnessError(f"{where}: params.{vm}: expected a list of integers in [0, 2^63)")
+    reservations = spec.get("reservation", {})
+    if policy != "edf":
+        if reservations:
+            raise HarnessError(f"{where}: reservation needs sched = \"edf\"")
+        return
+    per_cpu = {}
+    for vm in spec["vms"]:
+        if vm not in reservations:
+            raise HarnessError(f"{where}: sched = \"edf\": reservation.{vm} is missing")
+        r = reservations[vm]
+        unknown = sorted(set(r) - {"period_us", "budget_us"})
+        if unknown or "period_us" not in r or "budget_us" not in r:
+            raise HarnessError(f"{where}: reservation.{vm}: expected period_us and budget_us"
+                               + (f", not {', '.join(unknown)}" if unknown else ""))
+        vcpus = spec.get("vcpus", {}).get(vm, 1)
+        budgets = r["budget_us"] if isinstance(r["budget_us"], list) else [r["budget_us"]] * vcpus
+        if len(budgets) != vcpus:
+            raise HarnessError(f"{where}: reservation.{vm}.budget_us: {len(budgets)} budget(s) "
+                               f"for {vcpus} vCPU(s)")
+        for cpu, budget in enumerate(budgets):
+            try:
+                per_cpu.setdefault(cpu, []).append(PeriodicResource(r["period_us"], budget))
+            except ModelError as e:
+                raise HarnessError(f"{where}: reservation.{vm}: {e}") from None
+    for cpu, reserved in per_cpu.items():
+        total = sum((r.bandwidth for r in reserved), Fraction(0))
+        if total > 1:
+            raise HarnessError(f"{where}: the reservations on CPU {cpu} add up to {total} "
+                               f"({float(total):.3f}) of it: more than the whole CPU")
 
 
 def load_scenarios(arch: str | None = None, target: str | None = None) -> dict[str, Scenario]:

@@ -50,6 +50,9 @@ enum exit_action handle_hypercall(struct vcpu *vcpu, struct exit *e)
 	case HC_ECHO:
 		r = (s64)(a[1] + 2 * a[2] + 3 * a[3]);
 		break;
+	case HC_PARAM:
+		r = a[1] < vm->param_count ? (s64)vm->params[a[1]] : HC_ERR_INVAL;
+		break;
 	default:
 		r = HC_ERR_UNKNOWN;
 		break;

@@ -3,7 +3,8 @@
  * at all. A VM with several vCPUs runs alone, vCPU n pinned to physical CPU
  * n: the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
  * waits while it is off. When no VM is left, the run ends with the exit
- * statistics. */
+ * statistics. A scenario may choose real-time reservations scheduled by EDF
+ * instead (sched_edf.c): then the two functions below hand over to it. */
 #include "sched.h"
 #include "arch.h"
 #include "config.h"
@@ -37,7 +38,7 @@ static struct vcpu *start_slice(struct vcpu *vcpu)
 	return vcpu;
 }
 
-_Noreturn static void all_stopped(void)
+_Noreturn void sched_all_stopped(void)
 {
 	printf("hv: all VMs stopped\n");
 	stats_report();
@@ -65,7 +66,7 @@ static struct vcpu *next_on_boot_cpu(unsigned start)
 				return start_slice(v);
 		}
 		if (all_vms_stopped())
-			all_stopped();
+			sched_all_stopped();
 		arch_cpu_wait();	/* vCPU 0 is off, another vCPU of its VM still runs */
 	}
 }
@@ -74,6 +75,9 @@ struct vcpu *sched_next(struct vcpu *current)
 {
 	unsigned cpu = arch_cpu_id();
 
+	if (sched_policy == SCHED_EDF)
+		return edf_next(current);
+
 	return cpu ? pinned_vcpu(cpu) : next_on_boot_cpu(current->vm->id);
 }
 
@@ -81,9 +85,12 @@ struct vcpu *sched_first(void)
 {
 	unsigned cpu = arch_cpu_id();
 
+	if (sched_policy == SCHED_EDF)
+		return edf_next(NULL);
+
 	if (cpu)
 		return pinned_vcpu(cpu);
 	if (vm_count == 0)
-		all_stopped();
+		sched_all_stopped();
 	return start_slice(&vms[0].vcpus[0]);
 }

@@ -1,0 +1,126 @@
+/* Real-time vCPUs: every vCPU holds a reservation, a periodic server with
+ * budget Θ in every period Π, and each physical CPU runs, among the vCPUs
+ * pinned to it (vCPU n of every VM on CPU n), the one whose current period
+ * ends first (EDF) and that still has budget. That is the periodic
+ * resource model of Shin and Lee exactly (docs/rt-scheduling.md):
+ *  - periods start at counter value 0, on every CPU, so the periods of a
+ *    VM's vCPUs line up, as the MPR model assumes too;
+ *  - the budget is lost at the end of its period (a hard reservation);
+ *  - it drains while its vCPU holds the CPU, running or not (an idling
+ *    server: a guest that waits still has its CPU kept for it).
+ * So a VM gets Θ in every period, somewhere in it: no more (another VM's
+ * guarantee depends on that) and no less. A running vCPU is preempted only
+ * by a strictly earlier deadline. The EL2 timer fires at the first of: the
+ * running budget's end, or any reservation's next period (which may
+ * preempt). Between decisions nothing here runs: the exit path does not
+ * touch the reservations.
+ *
+ * On several CPUs, QEMU's -icount runs one CPU at a time: the virtual
+ * clock counts every CPU's instructions, and a CPU keeps running until the
+ * next timer deadline of the machine. So that the CPUs take turns often
+ * and evenly (each then runs at half speed, in steps of at most a
+ * quantum), every CPU arms its EL2 timer at least every SMP_QUANTUM_US,
+ * and idles by spinning, never WFI (docs/rt-scheduling.md). */
+#include "arch.h"
+#include "sched.h"
+#include "vm.h"
+
+#define NEVER		(~(u64)0)
+#define SMP_QUANTUM_US	100	/* see above: how long one CPU runs before the others */
+
+/* A new period may have begun since we last looked: full budget again. */
+static void replenish(struct reservation *r, u64 now)
+{
+	if (now < r->deadline)
+		return;
+	r->deadline += ((now - r->deadline) / r->period + 1) * r->period;
+	r->remaining = r->budget;
+}
+
+/* The time `v` held its CPU since it was dispatched comes off its budget. */
+static void charge(struct vcpu *v, u64 now)
+{
+	u64 used = now - v->rsv.dispatched;
+
+	v->rsv.remaining = used < v->rsv.remaining ? v->rsv.remaining - used : 0;
+}
+
+static bool any_vm_left(void)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		if (!vms[i].stopped)
+			return true;
+	return false;
+}
+
+/* EDF among this CPU's vCPUs with budget; the earliest start of a new
+ * period among them all goes to *next_period. */
+static struct vcpu *earliest_deadline(unsigned cpu, struct vcpu *current, u64 now,
+				      u64 *next_period)
+{
+	struct vcpu *best = NULL;
+
+	*next_period = NEVER;
+	for (unsigned i = 0; i < vm_count; i++) {
+		struct vcpu *v = &vms[i].vcpus[cpu];
+
+		if (cpu >= vms[i].vcpu_count || !v->rsv.period)
+			continue;
+		replenish(&v->rsv, now);
+		if (v->rsv.deadline < *next_period)
+			*next_period = v->rsv.deadline;
+		if (!v->runnable || !v->rsv.remaining)
+			continue;
+		if (!best || v->rsv.deadline < best->rsv.deadline ||
+		    (v->rsv.deadline == best->rsv.deadline && v == current))
+			best = v;
+	}
+	return best;
+}
+
+/* The next decision on this CPU: at `event`, or a quantum from now if
+ * other CPUs must get their turn. */
+static void arm_timer(u64 now, u64 event)
+{
+	static u64 quantum;	/* ticks; the same on every CPU */
+
+	if (vm_max_vcpus() > 1) {
+		quantum = quantum ? quantum : SMP_QUANTUM_US * arch_clock_hz() / USEC_PER_SEC;
+		if (event - now > quantum)
+			event = now + quantum;
+	}
+	arch_timer_arm_at(event);
+}
+
+struct vcpu *edf_next(struct vcpu *current)
+{
+	unsigned cpu = arch_cpu_id();
+	u64 now = arch_clock_now(), next_period;
+
+	if (current && current->rsv.period)
+		charge(current, now);
+	for (;;) {
+		struct vcpu *v = earliest_deadline(cpu, current, now, &next_period);
+
+		if (v) {
+			u64 budget_end = now + v->rsv.remaining;
+
+			arm_timer(now, budget_end < next_period ? budget_end : next_period);
+			v->rsv.dispatched = now;
+			return v;
+		}
+		if (!any_vm_left()) {
+			if (cpu == 0)
+				sched_all_stopped();
+			next_period = NEVER;
+		}
+		/* Nobody may run: spin until a period starts, or a vCPU is
+		 * switched on (PSCI CPU_ON) or stopped. The timer, though masked
+		 * here, gives QEMU its deadline (see above). */
+		arm_timer(now, next_period);
+		do
+			now = arch_clock_now();
+		while (now < next_period && !earliest_deadline(cpu, current, now, &next_period) &&
+		       any_vm_left());
+	}
+}
