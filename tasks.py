@@ -111,15 +111,15 @@ def bench(c, target=None, lesson=None, guest=None):
         print(f"wrote build/bench/{r['target']}.json")
 
 
-@task(positional=["experiment"],
-      help={"experiment": "uniprocessor, multiprocessor or latency (default: all three)"})
-def rt(c, experiment=None):
+@task(help={"experiment": "uniprocessor, multiprocessor, latency, or all (the default); "
+                          "./lab rt NAME is ./lab rt --experiment NAME"})
+def rt(c, experiment="all"):
     """Real-time experiments: rt/'s analysis against the hypervisor's EDF
     reservations, in instructions (QEMU -icount). Writes
     build/rt/EXPERIMENT.json, .png and .txt; exits 1 if a conclusion fails."""
     from harness import rt_experiments
     failed = []
-    for name in [experiment] if experiment else rt_experiments.EXPERIMENTS:
+    for name in rt_experiments.EXPERIMENTS if experiment == "all" else [experiment]:
         results, problems = _run(rt_experiments.run, name)
         print((rt_experiments.RT_DIR / f"{name}.txt").read_text())
         print(f"wrote build/rt/{name}.json, {name}.png and {name}.txt\n")

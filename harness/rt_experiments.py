@@ -92,13 +92,13 @@ def rt_scenario(name: str, plans: list[Plan], hogs: dict[str, tuple[int, list[in
         reservation[p.name] = {"period_us": p.period * unit_us,
                                "budget_us": [b * unit_us for b in p.budgets]}
         vcpus[p.name] = p.vcpus
-    for name, (period, budgets) in hogs.items():
-        vms[name] = "rt"
-        params[name] = rt_params([], "edf", len(budgets), start, end, unit_ticks, allowance,
-                                 sharing, mode=MODE_HOG)
-        reservation[name] = {"period_us": period * unit_us,
-                             "budget_us": [b * unit_us for b in budgets]}
-        vcpus[name] = len(budgets)
+    for hog, (period, budgets) in hogs.items():
+        vms[hog] = "rt"
+        params[hog] = rt_params([], "edf", len(budgets), start, end, unit_ticks, allowance,
+                                sharing, mode=MODE_HOG)
+        reservation[hog] = {"period_us": period * unit_us,
+                            "budget_us": [b * unit_us for b in budgets]}
+        vcpus[hog] = len(budgets)
     vms.update(extra_vms or {})
     spec = {"vms": vms, "sched": "edf", "reservation": reservation, "params": params,
             "vcpus": vcpus}
@@ -182,48 +182,68 @@ def misses(jobs: dict) -> list[Job]:
                   key=lambda j: j.release)
 
 
+def _entries(events):
+    """The log cut into kernel entries (rt.c logs each under its lock): a
+    timer interrupt's releases and what it dispatched and whom it sent an
+    IPI; a job's finish and what ran next; an IPI's re-dispatch."""
+    entry, prev = [], None
+    for e in events:
+        kind, cpu = e[1], e[2]
+        starts = (kind == "release" and (prev is None or prev[1] != "release")) or \
+            kind == "finish" or (kind in ("run", "preempt") and prev is not None and not (
+                prev[1] == "release" or (prev[1] in ("preempt", "finish") and prev[2] == cpu)))
+        if starts and entry:
+            yield entry
+            entry = []
+        entry.append(e)
+        prev = e
+    if entry:
+        yield entry
+
+
 def global_edf_inversions(events, tasks: list[Task], unit_ticks: int, vcpus: int) -> dict:
-    """Replay the log of a global-EDF guest and look for any moment where a
-    ready job is more urgent than one running. Each must be on its way to
-    being fixed: the vCPU running the less urgent job has been sent an IPI
-    (or is the one deciding) and has not yet taken it. Returns the count of
-    such moments, the longest, and any that were not so excused."""
-    order = sorted(events, key=lambda e: e[0])
-    deadline = {}
-    running = {c: None for c in range(vcpus)}
-    ready, pending_ipi = set(), {}
-    episodes, unexcused, open_since = [], [], {}
-    for t, kind, cpu, task, index in order:
-        if kind == "release":
-            deadline[task, index] = t + tasks[task].D * unit_ticks
-            ready.add((task, index))
-        elif kind == "run":
-            ready.discard((task, index))
-            running[cpu] = (task, index)
-            pending_ipi.pop(cpu, None)
-        elif kind == "preempt":
-            ready.add((task, index))
-            running[cpu] = None
-        elif kind == "finish":
-            running[cpu] = None
-        elif kind == "idle":
-            pending_ipi.pop(cpu, None)
-        elif kind == "ipi":
-            pending_ipi[index] = t
-        key = lambda j: (deadline[j], j[0])
-        top = min(ready, key=key) if ready else None
+    """Replay a global-EDF guest's log, kernel entry by kernel entry, and
+    look, after each, for a vCPU running a job (or nothing) while a more
+    urgent one is ready. Such a moment is correct only while an IPI to that
+    vCPU is on its way (sent, not yet taken: its next dispatch). Returns how
+    many such moments there were and the longest (ticks), and any vCPU in
+    that state with no IPI on its way ("unexcused": a scheduling error)."""
+    deadline, running, ready = {}, {c: None for c in range(vcpus)}, set()
+    ipi_to, opened, longest, episodes, unexcused = set(), {}, 0, 0, []
+    now = 0
+    for entry in _entries(events):
+        for t, kind, cpu, task, index in entry:
+            if kind == "release":
+                deadline[task, index] = t + tasks[task].D * unit_ticks
+                ready.add((task, index))
+                continue
+            now = t
+            if kind == "run":
+                ready.discard((task, index))
+                running[cpu] = (task, index)
+                ipi_to.discard(cpu)
+            elif kind == "preempt":
+                ready.add((task, index))
+                running[cpu] = None
+            elif kind == "finish":
+                running[cpu] = None
+            elif kind == "idle":
+                ipi_to.discard(cpu)
+            elif kind == "ipi":
+                ipi_to.add(index)
+        urgency = lambda job: (deadline[job], job[0])
+        top = min(ready, key=urgency) if ready else None
         for c, job in running.items():
-            inverted = top is not None and (job is None or key(top) < key(job))
-            if job is None and inverted and c == cpu and kind in ("finish", "preempt"):
-                inverted = False        # this vCPU is choosing right now
-            if inverted and c not in open_since:
-                open_since[c] = t
-                if c not in pending_ipi and c != cpu:
-                    unexcused.append((t, c, top, job))
-            elif not inverted and c in open_since:
-                episodes.append(t - open_since.pop(c))
-    return {"episodes": len(episodes), "longest_ticks": max(episodes, default=0),
-            "unexcused": unexcused[:5], "unexcused_count": len(unexcused)}
+            inverted = top is not None and (job is None or urgency(top) < urgency(job))
+            if inverted and c not in opened:
+                opened[c] = now
+                episodes += 1
+                if c not in ipi_to:
+                    unexcused.append((now, c, top, job))
+            elif not inverted and c in opened:
+                longest = max(longest, now - opened.pop(c))
+    return {"episodes": episodes, "longest_ticks": longest, "unexcused": unexcused[:5],
+            "unexcused_count": len(unexcused)}
 
 
 # -- the uniprocessor experiment ------------------------------------------------------

@@ -160,7 +160,7 @@ def _mp_plot(plt, r: dict):
         ax.axhline(1.0, color="tab:red", lw=2, label="deadline")
         ax.set_xticks(range(len(names)), [f"{t['name']}\n({t['C']},{t['T']},{t['D']})"
                                           for t in s["tasks"]])
-        ax.set_ylim(0, 1.3)
+        ax.set_ylim(0, 1.75)
         ax.set_ylabel("worst response / deadline")
         verdicts = "\n".join(f"{k}: {'yes' if ok else 'no'}" for k, ok in s["verdicts"].items())
         ax.text(0.02, 0.97, verdicts + f"\nμ = ⟨{s['mpr_run'][0]}, {s['mpr_run'][1]}, 2⟩"
@@ -177,7 +177,8 @@ def _lat_plot(plt, r: dict):
     for name, values in r["samples"].items():
         v = sorted(x * k for x in values)
         ys = [(i + 1) / len(v) for i in range(len(v))]
-        ax.step([max(x, 1) for x in v], ys, where="post", lw=2.5, label=name)
+        label = name + (" (0 ticks: drawn at 1)" if v[-1] == 0 else "")
+        ax.step([max(x, 1) for x in v], ys, where="post", lw=2.5, label=label)
     for period, budget in r["reservations_us"].values():
         ax.axvline(2 * (period - budget) * 1000, ls="--", color="gray")
     ax.axvline(r["time_slice_us"] * 1000, ls=":", color="gray")

@@ -15,18 +15,22 @@
  * preempt). Between decisions nothing here runs: the exit path does not
  * touch the reservations.
  *
- * On several CPUs, QEMU's -icount runs one CPU at a time: the virtual
- * clock counts every CPU's instructions, and a CPU keeps running until the
- * next timer deadline of the machine. So that the CPUs take turns often
- * and evenly (each then runs at half speed, in steps of at most a
- * quantum), every CPU arms its EL2 timer at least every SMP_QUANTUM_US,
- * and idles by spinning, never WFI (docs/rt-scheduling.md). */
+ * On several CPUs, QEMU's -icount runs one CPU at a time (the virtual
+ * clock counts every CPU's instructions), and QEMU 7.2 does not share the
+ * time fairly: a CPU may run until the next timer deadline of the machine
+ * and again after it, while another waits (fixed in QEMU 8.1, "ensure
+ * fairness with icount"). So the CPUs take turns themselves, a quantum
+ * each, in a fixed order (take_turn): then each CPU has exactly every
+ * other quantum, a processor of half speed, the same in every run
+ * (docs/rt-scheduling.md). Idle spins, so that idle CPUs take their turns
+ * too. */
 #include "arch.h"
 #include "sched.h"
 #include "vm.h"
 
 #define NEVER		(~(u64)0)
-#define SMP_QUANTUM_US	100	/* see above: how long one CPU runs before the others */
+#define SMP_QUANTUM_US	50	/* see above: each CPU's turn */
+#define MAX_CPUS	8
 
 /* A new period may have begun since we last looked: full budget again. */
 static void replenish(struct reservation *r, u64 now)
@@ -78,17 +82,50 @@ static struct vcpu *earliest_deadline(unsigned cpu, struct vcpu *current, u64 no
 	return best;
 }
 
-/* The next decision on this CPU: at `event`, or a quantum from now if
- * other CPUs must get their turn. */
-static void arm_timer(u64 now, u64 event)
-{
-	static u64 quantum;	/* ticks; the same on every CPU */
+/* Taking turns (see above): which CPU runs, and when each one's turn ends. */
+static volatile unsigned turn;
+static volatile bool joined[MAX_CPUS];
+static u64 turn_end[MAX_CPUS];
 
-	if (vm_max_vcpus() > 1) {
-		quantum = quantum ? quantum : SMP_QUANTUM_US * arch_clock_hz() / USEC_PER_SEC;
-		if (event - now > quantum)
-			event = now + quantum;
+static unsigned next_joined(unsigned cpu)
+{
+	unsigned n = vm_max_vcpus();
+
+	for (unsigned i = 1; i <= n; i++)
+		if (joined[(cpu + i) % n])
+			return (cpu + i) % n;
+	return cpu;
+}
+
+/* On a machine of several CPUs: once this CPU's turn is over, hand it to
+ * the next and wait for it to come back. WFE is what QEMU turns into "run
+ * the next CPU now". Returns the time, which has moved on meanwhile. */
+static u64 take_turn(unsigned cpu, u64 now)
+{
+	if (vm_max_vcpus() < 2)
+		return now;
+	if (!joined[cpu]) {
+		joined[cpu] = true;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	} else if (turn == cpu && now < turn_end[cpu]) {
+		return now;
 	}
+	if (turn == cpu) {
+		__atomic_store_n(&turn, next_joined(cpu), __ATOMIC_RELEASE);
+		arch_cpu_wake_all();
+	}
+	while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != cpu)
+		arch_cpu_wait();
+	now = arch_clock_now();
+	turn_end[cpu] = now + SMP_QUANTUM_US * arch_clock_hz() / USEC_PER_SEC;
+	return now;
+}
+
+/* The next decision on this CPU: at `event`, or when its turn ends. */
+static void arm_timer(unsigned cpu, u64 event)
+{
+	if (vm_max_vcpus() > 1 && turn_end[cpu] < event)
+		event = turn_end[cpu];
 	arch_timer_arm_at(event);
 }
 
@@ -97,6 +134,7 @@ struct vcpu *edf_next(struct vcpu *current)
 	unsigned cpu = arch_cpu_id();
 	u64 now = arch_clock_now(), next_period;
 
+	now = take_turn(cpu, now);
 	if (current && current->rsv.period)
 		charge(current, now);
 	for (;;) {
@@ -105,7 +143,7 @@ struct vcpu *edf_next(struct vcpu *current)
 		if (v) {
 			u64 budget_end = now + v->rsv.remaining;
 
-			arm_timer(now, budget_end < next_period ? budget_end : next_period);
+			arm_timer(cpu, budget_end < next_period ? budget_end : next_period);
 			v->rsv.dispatched = now;
 			return v;
 		}
@@ -115,11 +153,9 @@ struct vcpu *edf_next(struct vcpu *current)
 			next_period = NEVER;
 		}
 		/* Nobody may run: spin until a period starts, or a vCPU is
-		 * switched on (PSCI CPU_ON) or stopped. The timer, though masked
-		 * here, gives QEMU its deadline (see above). */
-		arm_timer(now, next_period);
+		 * switched on (PSCI CPU_ON) or stopped, taking turns meanwhile. */
 		do
-			now = arch_clock_now();
+			now = take_turn(cpu, arch_clock_now());
 		while (now < next_period && !earliest_deadline(cpu, current, now, &next_period) &&
 		       any_vm_left());
 	}
