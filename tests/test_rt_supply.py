@@ -16,22 +16,19 @@ from rt_strategies import mprs, periodic_resources, rt_settings
 HORIZON_PERIODS = 5        # interval lengths up to 5Π: past the first periods sbf repeats
 
 
+@pytest.mark.parametrize("resources, sbf, lsbf", [
+    (periodic_resources(), sbf_periodic, lsbf_periodic),
+    (mprs(), sbf_mpr, lsbf_mpr),
+], ids=["periodic", "mpr"])
 @rt_settings(300)
-@given(periodic_resources(), st.data())
-def test_periodic_sbf_is_the_enumerated_worst_case(res, data):
+@given(data=st.data())
+def test_sbf_is_the_enumerated_worst_case(resources, sbf, lsbf, data):
+    """Γ (Π <= 8) and μ (Π <= 6, m' <= 3): every Θ, t up to 5Π."""
+    res = data.draw(resources)
     t = data.draw(st.integers(0, HORIZON_PERIODS * res.period))
     worst = worst_case_supply(res, t)
-    assert sbf_periodic(res, t) == worst
-    assert lsbf_periodic(res, t) <= worst
-
-
-@rt_settings(300)
-@given(mprs(), st.data())
-def test_mpr_sbf_is_the_enumerated_worst_case(res, data):
-    t = data.draw(st.integers(0, HORIZON_PERIODS * res.period))
-    worst = worst_case_supply(res, t)
-    assert sbf_mpr(res, t) == worst
-    assert lsbf_mpr(res, t) <= worst
+    assert sbf(res, t) == worst
+    assert lsbf(res, t) <= worst
 
 
 @rt_settings(300)
