@@ -466,6 +466,7 @@ def multiprocessor_conclusions(r: dict) -> list[str]:
 
 LAT_RESERVATIONS = {"edf-1ms": (1000, 500), "edf-4ms": (4000, 2000)}   # Π, Θ in us
 LAT_TIME_SLICE_US = 2000        # qemu-configs/arm64.toml: the round robin's slice
+LAT_HOLD_US = 600               # the holding peer's time in its handler: past its budget
 
 
 def latency_samples(lines: list[str], vm: str | None = None) -> list[int]:
@@ -522,10 +523,18 @@ def latency() -> dict:
         s = _latency_pair(f"rt-lat-{label}", sched="edf", reservation={"lat": r, "peer": r})
         configs[_edf_label(period)] = latency_samples(boot(s), "lat")
     configs["hv, round robin 2 ms"] = latency_samples(boot(_latency_pair("rt-lat-rr")), "lat")
+    period, budget = LAT_RESERVATIONS["edf-1ms"]
+    r = {"period_us": period, "budget_us": budget}
+    held = _latency_pair("rt-lat-held", sched="edf", reservation={"lat": r, "peer": r},
+                         params={"peer": [int(LAT_HOLD_US * TICKS_PER_US)]})
+    configs[LAT_HELD] = latency_samples(boot(held), "lat")
     summary = {k: _stats(v) for k, v in configs.items()}
     return {"experiment": "latency", "ticks_to_instructions": INSTRUCTIONS_PER_TICK,
             "reservations_us": LAT_RESERVATIONS, "time_slice_us": LAT_TIME_SLICE_US,
             "summary": summary, "samples": configs}
+
+
+LAT_HELD = "hv, EDF Π=1 ms, the other VM holding its interrupt"
 
 
 def _edf_label(period_us: int) -> str:
@@ -552,6 +561,10 @@ def latency_conclusions(r: dict) -> list[str]:
             problems.append(f"{key}: {s[key]['max']} ticks > the blackout 2(Π−Θ) + exit path")
         if s[key]["max"] <= alone["max"]:
             problems.append(f"{key}: the reservation never delayed an interrupt")
+    period, budget = LAT_RESERVATIONS["edf-1ms"]
+    if s[LAT_HELD]["max"] > int(2 * (period - budget) * TICKS_PER_US) + alone["max"]:
+        problems.append(f"{LAT_HELD}: {s[LAT_HELD]['max']} ticks: the other VM's active "
+                        f"interrupt held this one's back")
     return problems
 
 

@@ -77,5 +77,7 @@ def test_latency(arm64_tools):
         edf = s[rx._edf_label(period)]
         blackout = 2 * (period - budget) * rx.TICKS_PER_US
         assert alone["max"] < edf["max"] <= blackout + alone["max"]
+    period, budget = rx.LAT_RESERVATIONS["edf-1ms"]
+    assert s[rx.LAT_HELD]["max"] <= 2 * (period - budget) * rx.TICKS_PER_US + alone["max"]
     rr = s["hv, round robin 2 ms"]
     assert alone["max"] < rr["max"] <= rx.LAT_TIME_SLICE_US * rx.TICKS_PER_US + alone["max"]
