@@ -8,7 +8,6 @@ so a binary search between a lower bound (Θ >= U·Π: the resource must at
 least keep up on average) and the most the period holds (Π, or m'·Π) finds
 the least Θ in O(log Π) tests. tests/test_rt_interface.py checks that
 Θ − 1 fails."""
-from fractions import Fraction
 from math import ceil
 
 from .demand import edf_test, fp_test
@@ -66,7 +65,3 @@ def mpr_servers(resource: MPR) -> list[PeriodicResource]:
     alpha, beta = divmod(resource.budget, resource.m)
     return [PeriodicResource(resource.period, alpha + (1 if j < beta else 0))
             for j in range(resource.m)]
-
-
-def bandwidth(resource) -> Fraction:
-    return resource.bandwidth

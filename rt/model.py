@@ -113,7 +113,7 @@ class PeriodicResource:
     budget: int
 
     def __post_init__(self):
-        _whole(self.period, f"periodic resource: Π (period)")
+        _whole(self.period, "periodic resource: Π (period)")
         _whole(self.budget, f"periodic resource (Π={self.period}): Θ (budget)", minimum=0)
         if self.budget > self.period:
             raise ModelError(f"periodic resource: Θ={self.budget} > Π={self.period}: "
