@@ -1,5 +1,5 @@
-"""The lab's commands: `invoke --list` shows them, `invoke TASK --help`
-explains one. (`./lab TASK` runs the same thing inside the project's venv.)
+"""The lab's commands: `./lab --list` shows them, `./lab TASK --help`
+explains one. (`./lab TASK` is `invoke TASK` inside the project's venv.)
 The work is done in harness/; this file only parses options."""
 import os
 import shlex
@@ -19,6 +19,18 @@ def _run(fn, *args, **kwargs):
         raise Exit(f"error: {e}", code=1)
 
 
+def _number(option: str, value, low: int, high: int | None = None) -> int:
+    """An integer option, checked here: `--smp abc` is one line, not a traceback."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise Exit(f"error: {option} {value}: not a whole number", code=1) from None
+    if n < low or (high is not None and n > high):
+        limits = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise Exit(f"error: {option} {n}: must be {limits}", code=1)
+    return n
+
+
 @task
 def setup(c):
     """Install the system packages every target needs (apt-get as root, else
@@ -27,38 +39,45 @@ def setup(c):
     _run(lab.setup)
 
 
-@task(help={"target": "target name (see `invoke list`); default: all targets"})
+@task(help={"target": "target name (see `./lab list`); default: every target"})
 def build(c, target=None):
-    """Build the hypervisor and every scenario image for a target."""
+    """Build the hypervisor and every scenario image for a target. Building
+    needs no KVM: every target builds on any machine."""
     from harness import lab
-    from harness.target import load_target, target_names
-    for name in [target] if target else _run(target_names):
-        _run(lab.build, _run(load_target, name))
+    failed = _run(lab.build_all, [target] if target else None)
+    if failed:
+        raise Exit(f"error: {len(failed)} target(s) did not build: {', '.join(failed)}", code=1)
 
 
 @task(help={"target": "target name, default arm64",
-            "guest": "scenario to boot, default: the target's demo (see `invoke list`)",
+            "guest": "scenario to boot, default: the target's demo (see `./lab list`)",
             "paging": "x86: nested (EPT/NPT, default) or shadow (the hypervisor's own tables)",
             "kernel": "instead of a scenario: any arm64 Linux Image, as the only VM",
-            "initrd": "with --kernel: its initramfs (default: build/linux/'s, if prepared)",
+            "initrd": "with --kernel: its initramfs (default: the prepared one, if any)",
             "append": "with --kernel: the kernel command line",
             "smp": "with --kernel: vCPUs, each pinned to its own CPU (default 1)"})
-def boot(c, target=None, guest=None, paging=None, kernel=None, initrd=None, append=None, smp=1):
+def boot(c, target=None, guest=None, paging=None, kernel=None, initrd=None, append=None, smp=None):
     """Build and boot one scenario, streaming the serial console; exits 0 only
     if every expected line was seen and the guests powered off."""
-    from harness import lab
+    from harness import lab, logs
+    cpus = None if smp is None else _number("--smp", smp, 1, lab.MAX_CPUS)
+    logs.start("boot")
     _run(lab.boot, target, guest, paging=paging, kernel=kernel, initrd=initrd, append=append,
-         smp=int(smp))
+         smp=cpus)
     print("\nboot: every expected line seen, emulator exited cleanly")
 
 
 @task(help={"target": "only this target", "guest": "only this scenario",
-            "pytest-args": "extra arguments for pytest, quoted"})
+            "pytest-args": "extra arguments for pytest, quoted as for a shell"})
 def test(c, target=None, guest=None, pytest_args=""):
-    """Run the test suite (harness unit tests and every scenario on every target)."""
+    """Run the test suite (harness unit tests and every scenario on every
+    target), one worker per core; a JUnit XML report goes to the run's log
+    folder (build/logs/latest/)."""
+    from harness import logs
+    run = logs.start("test")
     workers = len(os.sched_getaffinity(0))     # the cores this process may use
-    cmd = [sys.executable, "-m", "pytest", "-n", str(workers if workers > 1 else 0),
-           "--dist", "worksteal"]
+    cmd = [sys.executable, "-m", "pytest", "-v", "-n", str(workers if workers > 1 else 0),
+           "--dist", "worksteal", f"--junitxml={run / 'junit.xml'}"]
     if target:
         cmd.append(f"--target={target}")
     if guest:
@@ -78,9 +97,9 @@ def bench(c, target=None, lesson=None, guest=None):
     time; write build/bench/TARGET.json. With --lesson paging: the paging
     guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
     and paging.png."""
-    from harness import TargetUnavailable
     from harness import bench as b
-    from harness.target import target_names
+    from harness import logs
+    logs.start("bench")
     if guest is not None:
         if guest != "linux" or target not in (None, "arm64"):
             raise Exit("error: --guest linux, on --target arm64, is the one guest benchmark",
@@ -94,18 +113,9 @@ def bench(c, target=None, lesson=None, guest=None):
         if lesson != "paging":
             raise Exit(f"error: unknown lesson '{lesson}': the one there is is 'paging'", code=1)
         print(b.paging_table(_run(b.run_paging_lesson)))
-        print("wrote build/bench/paging.json and build/bench/paging.png")
+        print("wrote build/bench/paging.json, paging.png and paging.svg")
         return
-    reports = []
-    for name in [target] if target else target_names():
-        try:
-            reports.append(b.run_target(name))
-        except TargetUnavailable as e:
-            if target:
-                raise Exit(f"error: {e}", code=1)
-            print(f"skipped: {e}")
-        except HarnessError as e:
-            raise Exit(f"error: {e}", code=1)
+    reports = _run(b.run_targets, [target] if target else None)
     print(b.table(reports))
     for r in reports:
         print(f"wrote build/bench/{r['target']}.json")
@@ -136,24 +146,37 @@ def list_(c):
 
 
 @task(help={"target": "target name, default arm64", "guest": "scenario, default the demo",
-            "port": "gdb port, default 1234"})
-def debug(c, target="arm64", guest=None, port=1234):
+            "port": "gdb port (default: a free one)"})
+def debug(c, target="arm64", guest=None, port=None):
     """Start the emulator halted with its gdb stub and attach gdb-multiarch
-    with the hypervisor's symbols."""
+    with the hypervisor's symbols; the console goes to the run's log."""
+    from harness import lab, logs
+    gdb_port = None if port is None else _number("--port", port, 1, 65535)
+    logs.start("debug")
+    _run(lab.debug, target, guest, gdb_port)
+
+
+@task(help={"downloads": "also remove downloads/ (the Linux guest's kernel and busybox: "
+                         "getting them back needs root and the network)"})
+def clean(c, downloads=False):
+    """Remove build/ (objects, images, logs, bench results); downloads/
+    stays unless asked."""
     from harness import lab
-    _run(lab.debug, target, guest, int(port))
+    lab.clean(downloads)
 
 
 @task
-def clean(c):
-    """Remove build/ (objects, images, logs, bench results)."""
+def lock(c):
+    """Pin the Python packages: requirements.in -> requirements.txt (and the
+    plot packages' requirements-plot.txt), through a fresh venv."""
     from harness import lab
-    lab.clean()
+    for path in _run(lab.lock_requirements):
+        print(f"wrote {path}")
 
 
 @task(name="prepare-linux")
 def prepare_linux(c):
-    """Fetch Debian's arm64 kernel and busybox-static by package name and
-    build the Linux guest's initramfs under build/linux/ (needs root)."""
+    """Fetch Debian's arm64 kernel and busybox-static by package name into
+    downloads/ and build the Linux guest's initramfs (needs root)."""
     from harness import linux
     _run(linux.prepare)

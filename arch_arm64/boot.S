@@ -4,9 +4,13 @@
  * secondary_entry, with their stack given by the CPU that started them. */
 #define CURRENTEL_EL2	(2 << 2)
 
+	.cfi_sections .debug_frame	/* unwind tables for gdb, not loaded */
+
 	.section .text.boot, "ax"
 	.global _start
 _start:
+	.cfi_startproc
+	.cfi_undefined x30		/* the outermost frame: a backtrace ends here */
 	msr	daifset, #0xf		/* no interrupts at EL2: guests get them */
 	mrs	x0, CurrentEL
 	cmp	x0, #CURRENTEL_EL2
@@ -30,11 +34,14 @@ _start:
 	msr	vbar_el2, x0
 	isb
 	bl	arm64_init		/* does not return */
+	.cfi_endproc
 
 	/* A secondary CPU, started by PSCI CPU_ON (smp.c) at EL2 with the MMU
 	 * off; x0 = the context_id given: the top of its own EL2 stack. */
 	.global	secondary_entry
 secondary_entry:
+	.cfi_startproc
+	.cfi_undefined x30		/* the outermost frame, as above */
 	msr	daifset, #0xf
 	mov	sp, x0
 	adrp	x1, el2_vectors
@@ -42,6 +49,7 @@ secondary_entry:
 	msr	vbar_el2, x1
 	isb
 	bl	arm64_secondary_init	/* does not return */
+	.cfi_endproc
 
 not_el2:				/* started at EL1 or EL3: nothing we can do */
 	wfi

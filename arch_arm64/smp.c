@@ -11,13 +11,12 @@
 #include "sysreg.h"
 #include "vm.h"
 
-#define MAX_CPUS		8
 #define CACHE_LINE		64
 
 extern char __stack_top[];
 extern char secondary_entry[];		/* boot.S */
 
-u64 arm64_stack_top[MAX_CPUS];		/* the EL2 stack each CPU's exits start on */
+u64 arm64_stack_top[HV_MAX_CPUS];		/* the EL2 stack each CPU's exits start on */
 
 unsigned arch_cpu_id(void)
 {
@@ -47,14 +46,14 @@ static void clean_to_poc(u64 start, u64 end)
 void arch_cpus_start(unsigned count)
 {
 	arm64_stack_top[0] = (u64)__stack_top;
-	if (count > MAX_CPUS)
-		panic("%u CPUs wanted, at most %u", count, MAX_CPUS);
+	if (count > HV_MAX_CPUS)
+		panic("%u CPUs wanted, at most %u", count, HV_MAX_CPUS);
 	for (unsigned cpu = 1; cpu < count; cpu++) {
 		u64 stack = (u64)mm_alloc(HV_STACK_SIZE, PAGE_SIZE);
 
 		arm64_stack_top[cpu] = stack + HV_STACK_SIZE;
 		clean_to_poc(stack, stack + HV_STACK_SIZE);
-		clean_to_poc((u64)arm64_stack_top, (u64)(arm64_stack_top + MAX_CPUS));
+		clean_to_poc((u64)arm64_stack_top, (u64)(arm64_stack_top + HV_MAX_CPUS));
 		s64 r = (s64)psci_firmware_call(PSCI_CPU_ON, cpu, (u64)secondary_entry,
 						arm64_stack_top[cpu]);
 		if (r != PSCI_SUCCESS)

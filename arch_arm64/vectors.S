@@ -10,6 +10,11 @@
 
 #define REGS_ELR	REGS_ELR_OFFSET	/* checked against the struct in arch_vcpu.h */
 
+	/* Unwind information for debuggers only (no .eh_frame in the image):
+	 * guest_exit is the outermost frame of every exit, so a backtrace
+	 * from a handler ends there instead of wandering into guest registers. */
+	.cfi_sections .debug_frame
+
 	/* One 128-byte vector entry: stash x0/x1, say which entry, and go. */
 	.macro	entry handler, kind
 	.balign	0x80
@@ -43,6 +48,8 @@ el2_vectors:
 	entry	hv_fault, VEC_SERROR
 
 guest_exit:
+	.cfi_startproc
+	.cfi_undefined x30		/* no caller: the guest was running */
 	mrs	x0, tpidr_el2		/* struct vcpu *, regs at offset 0 */
 	stp	x2, x3, [x0, #16 * 1]
 	stp	x4, x5, [x0, #16 * 2]
@@ -66,6 +73,7 @@ guest_exit:
 	str	x3, [x0, #REGS_ELR + 8]
 	bl	arm64_handle_exit	/* (vcpu, kind) -> vcpu to run */
 	b	enter			/* the EL2 stack is empty again */
+	.cfi_endproc
 
 	/* guest_enter(struct vcpu *vcpu, u64 stack_top): the first entry on
 	 * this CPU, from C. Nothing on the EL2 stack survives: every exit

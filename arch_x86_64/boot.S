@@ -13,6 +13,7 @@
  *   5. CR0.PG = 1  (the CPU sets IA32_EFER.LMA)
  *   6. far jump to a 64-bit code segment
  */
+	.cfi_sections .debug_frame      /* unwind tables for gdb, not loaded */
 #include "segments.h"
 
 /* Multiboot v1 header (Multiboot Specification 0.6.96, 3.1.1) */
@@ -116,6 +117,8 @@ _start:
 
 	.code64
 long_mode_entry:
+	.cfi_startproc                  /* debuggers only (.debug_frame, see top): */
+	.cfi_undefined rip              /* the outermost frame, a backtrace ends here */
 	mov $KERNEL_DS, %ax
 	mov %ax, %ds
 	mov %ax, %es
@@ -129,6 +132,7 @@ long_mode_entry:
 3:	cli
 	hlt
 	jmp 3b
+	.cfi_endproc
 
 /* ------------------------------------------------------------------ */
 	.section .data

@@ -53,5 +53,5 @@ def require_program(program: str, package: str) -> str:
     path = shutil.which(program)
     if not path:
         raise HarnessError(f"{program} not found: install the Debian package {package} "
-                           f"(apt-get install {package}), or run `invoke setup`")
+                           f"(apt-get install {package}), or run `./lab setup`")
     return path

@@ -1,6 +1,9 @@
 """A flattened device tree (FDT, the DTB format of the Devicetree
 Specification, chapter 5) read into nodes and properties, edited, and
-written back: enough to derive a guest's DTB from the board's."""
+written back: enough to derive a guest's DTB from the board's. Written by
+hand because the format is part of the lesson (a hypervisor describes the
+machine it gives a guest); tests/test_linux_files.py has dtc, the
+reference tool, read back what it writes."""
 import struct
 from dataclasses import dataclass, field
 

@@ -5,40 +5,30 @@ where each CPU is (`info registers -a`). Best effort: returns text, never
 raises."""
 import re
 import socket
-import struct
 import time
 from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
 
 from . import ROOT
 
 PROMPT = b"(qemu) "
 SOCKET_TIMEOUT = 5
-ELF_MAGIC = b"\x7fELF"
-SHT_SYMTAB = 2
 # stats_layout[]: the order hv/stats.c writes it in
 LAYOUT = ("vms", "vm_count", "vm_size", "vcpus_offset", "vcpu_count_offset",
           "vcpu_size", "exits_offset", "kinds")
 
 
 def elf_symbol(elf: Path, name: str) -> int | None:
-    """The value of symbol `name` in a little-endian ELF64 file."""
-    data = elf.read_bytes()
-    if data[:4] != ELF_MAGIC:
+    """The value of symbol `name` in an ELF file (pyelftools), or None."""
+    try:
+        with open(elf, "rb") as f:
+            symtab = ELFFile(f).get_section_by_name(".symtab")
+            symbols = symtab.get_symbol_by_name(name) if symtab else None
+            return symbols[0]["st_value"] if symbols else None
+    except ELFError:
         return None
-    shoff, = struct.unpack_from("<Q", data, 0x28)
-    shentsize, shnum = struct.unpack_from("<HH", data, 0x3a)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize)
-                for i in range(shnum)]
-    for sh in sections:
-        if sh[1] != SHT_SYMTAB:
-            continue
-        strtab = sections[sh[6]]
-        for off in range(sh[4], sh[4] + sh[5], sh[9]):
-            st_name, _info, _other, _shndx, value, _size = struct.unpack_from("<IBBHQQ", data, off)
-            start = strtab[4] + st_name
-            if data[start:data.index(b"\0", start)].decode() == name:
-                return value
-    return None
 
 
 def exit_kind_names() -> list[str]:

@@ -1,21 +1,23 @@
 """What the invoke tasks do, one function each; tasks.py only parses options.
 Every step that needs a tool checks for it first and names the package."""
 import os
+import shlex
 import shutil
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
-from . import BUILD, ROOT, HarnessError, TargetUnavailable, console, linux
+from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, linux, logs,
+               progress)
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios, runnable
-from .target import Target, load_target, shell_quote, target_names
+from .target import Target, load_target, target_names
 from .toolchain import find_toolchain, preferred_packages
 
-LOG_DIR = BUILD / "logs"
 DEBUG_PACKAGES = ["gdb-multiarch"]
+TEST_PACKAGES = ["device-tree-compiler"]        # dtc reads back the FDT writer's output
 
 
 def all_targets() -> list[Target]:
@@ -52,8 +54,15 @@ def check_requirements(target: Target) -> None:
 
 
 def ensure_tools(target: Target, echo=print) -> None:
-    """Install what `target` needs (as root), then insist it is there."""
+    """Install what booting `target` needs (as root), then insist it is
+    there; a target needing hardware this machine lacks is unavailable."""
     check_requirements(target)
+    ensure_build_tools(target, echo)
+    require_program(target.emulator["binary"], ", ".join(target.packages))
+
+
+def ensure_build_tools(target: Target, echo=print) -> None:
+    """Install what building `target` needs: any machine can build any target."""
     try:
         find_toolchain(target.arch)
         have_toolchain = True
@@ -62,26 +71,37 @@ def ensure_tools(target: Target, echo=print) -> None:
     needed = target.packages + ([] if have_toolchain else preferred_packages(target.arch))
     ensure_packages(needed, echo)
     find_toolchain(target.arch)
-    require_program(target.emulator["binary"], ", ".join(target.packages))
 
 
 def setup(echo=print) -> None:
-    packages = sorted({p for t in all_targets() for p in system_packages(t)} | set(DEBUG_PACKAGES))
+    packages = sorted({p for t in all_targets() for p in system_packages(t)} |
+                      set(DEBUG_PACKAGES) | set(TEST_PACKAGES))
     ensure_packages(packages, echo)
     echo(f"system packages present: {' '.join(packages)}")
 
 
 def build(target: Target, scenarios: list[Scenario] | None = None, echo=True) -> Build:
-    ensure_tools(target)
+    ensure_build_tools(target)
     b = Build(target)
     b.run(scenarios if scenarios is not None else runnable(load_scenarios(target.arch, target.name)),
           echo=echo)
     return b
 
 
+def build_all(names: list[str] | None = None) -> list[str]:
+    """Build each target (default: all); the names of those that failed."""
+    failed = []
+    for name in names or target_names():
+        try:
+            build(load_target(name))
+        except HarnessError as e:
+            print(f"error: {name}: {e}", file=sys.stderr)
+            failed.append(name)
+    return failed
+
+
 def log_path(target: Target, scenario: Scenario) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")      # and the PID: two runs in one second
-    return LOG_DIR / f"{stamp}-{os.getpid()}-{target.name}-{scenario.name}.log"
+    return logs.new_log(f"{target.name}-{scenario.name}")
 
 
 def hand_over_console(child):
@@ -103,7 +123,7 @@ def default_session(child):
 def boot(target_name: str | None, guest: str | None, echo=True,
          quiet_build=False, paging: str | None = None, session=None,
          kernel: str | None = None, initrd: str | None = None, append: str | None = None,
-         smp: int = 1) -> console.Result:
+         smp: int | None = None) -> console.Result:
     """Build and boot one scenario, checking the console as it runs; or,
     with `kernel`, any arm64 Linux Image as the only VM."""
     target = load_target(target_name or "arm64").with_paging(paging)
@@ -112,8 +132,13 @@ def boot(target_name: str | None, guest: str | None, echo=True,
             raise HarnessError("--kernel and --guest exclude each other")
         if target.arch != "arm64":
             raise HarnessError(f"--kernel boots an arm64 Image: target {target.name} is {target.arch}")
-        scenario = linux.kernel_scenario(kernel, initrd, append, smp)
-    elif initrd or append or smp != 1:
+        cpus = smp or 1
+        if cpus > target.platform["max_cpus"]:
+            raise HarnessError(f"--smp {cpus}: the hypervisor runs at most "
+                               f"{target.platform['max_cpus']} CPUs ([platform] max_cpus in "
+                               f"qemu-configs/{target.name}.toml)")
+        scenario = linux.kernel_scenario(kernel, initrd, append, cpus)
+    elif initrd is not None or append is not None or smp is not None:
         raise HarnessError("--initrd, --append and --smp go with --kernel")
     else:
         scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
@@ -125,7 +150,7 @@ def boot(target_name: str | None, guest: str | None, echo=True,
     log = log_path(target, scenario)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus)
     if echo:
-        print(f"$ {shell_quote(launch.argv)}", flush=True)
+        print(f"$ {shlex.join(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)
 
 
@@ -143,27 +168,60 @@ def listing() -> str:
     return "\n".join(out)
 
 
-def debug(target_name: str, guest: str, port: int = 1234) -> None:
+def debug(target_name: str, guest: str | None, port: int | None = None) -> None:
     target = load_target(target_name)
     if target.emulator["kind"] != "qemu":
         raise HarnessError(f"debug attaches gdb to QEMU's gdb stub; target {target.name} runs "
                            f"under {target.emulator['binary']}: use a QEMU target (e.g. svm for "
-                           f"x86), or Bochs' own debugger (bochs -f build/logs/*.run/bochsrc)")
+                           f"x86), or Bochs' own debugger (bochs -f build/logs/latest/*.run/bochsrc)")
     scenario = load_scenario(guest or target.default_guest, target.arch, target.name)
+    port = gdbstub.claim_port(port)
+    ensure_tools(target)
     ensure_packages(DEBUG_PACKAGES)
     gdb = require_program("gdb-multiarch", "gdb-multiarch")
     b = build(target, [scenario])
-    image = b.elf(scenario.name)       # the symbols; QEMU boots b.image()
-    argv = target.command(b.image(scenario.name), gdb_port=port, cpus=scenario.cpus)
-    print(f"$ {shell_quote(argv)}")
-    qemu = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL)
+    log = log_path(target, scenario)
+    argv = target.command(b.image(scenario.name), gdb_port=port, cpus=scenario.cpus,
+                          serial=f"file:{log}")
+    print(f"$ {shlex.join(argv)}")
+    print(f"the guest console goes to {os.path.relpath(log, ROOT)} (`tail -f` it in another "
+          f"terminal); QEMU's own messages to {os.path.relpath(log.with_suffix('.stderr'), ROOT)}")
+    with open(log.with_suffix(".stderr"), "w") as stderr:
+        qemu = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stderr=stderr)
     try:
-        subprocess.run([gdb, "-q", str(image), "-ex", f"target remote 127.0.0.1:{port}",
+        gdbstub.wait_listening(qemu, port, log.with_suffix(".stderr"))
+        subprocess.run([gdb, "-q", str(b.elf(scenario.name)),      # the symbols
+                        "-ex", f"target remote 127.0.0.1:{port}",
                         "-ex", "echo The CPU is halted at reset: 'break hv_main', then 'continue'.\\n"])
     finally:
         qemu.kill()
         qemu.wait()
 
 
-def clean() -> None:
+LOCKS = {"requirements.in": "requirements.txt", "requirements-plot.in": "requirements-plot.txt"}
+
+
+def lock_requirements() -> list[str]:
+    """Pin every package (and what it needs) of each requirements .in file
+    in its .txt file: installed into a fresh venv, then `pip freeze`."""
+    written = []
+    for source, pinned in LOCKS.items():
+        with tempfile.TemporaryDirectory() as scratch:
+            python = Path(scratch) / "bin" / "python"
+            subprocess.run([sys.executable, "-m", "venv", scratch], check=True)
+            pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+            with progress.step(f"lock: installing {source} into a fresh venv"):
+                if subprocess.run(pip + ["install", "-r", str(ROOT / source)]).returncode:
+                    raise HarnessError(f"pip could not install {source}")
+            frozen = subprocess.run(pip + ["freeze"], capture_output=True, text=True).stdout
+        header = (f"# Generated by `./lab lock` from {source}: every package pinned. Edit "
+                  f"{source}, not this file.\n")
+        (ROOT / pinned).write_text(header + frozen)
+        written.append(pinned)
+    return written
+
+
+def clean(downloads: bool = False) -> None:
     shutil.rmtree(BUILD, ignore_errors=True)
+    if downloads:
+        shutil.rmtree(linux.DOWNLOADS, ignore_errors=True)

@@ -4,12 +4,15 @@ and an initramfs built here from busybox-static with a newc cpio writer);
 its device tree, derived from QEMU's at build time; and typing commands
 into its shell.
 
-Layout under build/linux/:
+Downloads are kept apart from build outputs, in downloads/linux-arm64/
+(`./lab clean` leaves them; getting them back needs root and the network):
   debs/              the downloaded .deb files
   root/kernel/       the kernel package, extracted
   root/busybox/      the busybox-static package, extracted
   Image              the kernel, copied out of root/kernel/boot/
-  initramfs.cpio     busybox, /init and the applet links
+What is made from them is a build output, made again when its recipe
+changes: build/linux-arm64/initramfs.cpio, busybox and /init, which makes
+busybox's applet links.
 """
 import os
 import re
@@ -18,25 +21,31 @@ import stat
 import subprocess
 from pathlib import Path
 
-from . import BUILD, HarnessError, fdt
+from . import BUILD, ROOT, HarnessError, fdt
 from .lock import exclusive
+from .progress import step
 
-LINUX_DIR = BUILD / "linux"
+DOWNLOADS = ROOT / "downloads"
+LINUX_DIR = DOWNLOADS / "linux-arm64"
 IMAGE = LINUX_DIR / "Image"
-INITRAMFS = LINUX_DIR / "initramfs.cpio"
+BUSYBOX_ROOT = LINUX_DIR / "root" / "busybox"
+INITRAMFS = BUILD / "linux-arm64" / "initramfs.cpio"
 DEB_ARCH = "arm64"
 KERNEL_META = f"linux-image-{DEB_ARCH}:{DEB_ARCH}"     # depends on the versioned package
 BUSYBOX = f"busybox-static:{DEB_ARCH}"
 GUEST = "linux"                 # the guest program name that means "this kernel"
 INIT_MARKER = "initramfs: /init running, starting a shell"
+POWER_OFF_ARG = "lab.poweroff"  # on the command line: /init powers off instead (a benchmark)
 
 # /init: the first process. The marker tells the harness the kernel got this far.
 INIT_SCRIPT = f"""#!/bin/sh
 export PATH=/bin
+/bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "{INIT_MARKER}"
+case " $(cat /proc/cmdline) " in *" {POWER_OFF_ARG} "*) exec poweroff -f;; esac
 exec setsid cttyhack /bin/sh
 """
 INIT_DIRS = ["bin", "dev", "proc", "sys", "tmp", "root"]
@@ -48,9 +57,9 @@ class NotPrepared(HarnessError):
 
 def missing() -> str | None:
     """None when the kernel and initramfs are there, else what is missing."""
-    missing = [p.name for p in (IMAGE, INITRAMFS) if not p.exists()]
+    missing = [p.name for p in (IMAGE, BUSYBOX_ROOT / "bin" / "busybox") if not p.exists()]
     return (f"the Linux guest is not prepared ({', '.join(missing)} missing under "
-            f"build/linux/): run `invoke prepare-linux` as root") if missing else None
+            f"{LINUX_DIR.relative_to(ROOT)}/): run `./lab prepare-linux` as root") if missing else None
 
 
 def _run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
@@ -108,10 +117,6 @@ def _extract(deb: Path, into: Path) -> None:
 CPIO_MAGIC = "070701"
 CPIO_TRAILER = "TRAILER!!!"
 CPIO_ALIGN = 4
-APPLET_TABLE_START = b"[\0[[\0"
-APPLET_NAME = re.compile(rb"[\[a-z0-9_.-]{1,32}")
-
-
 def _pad(n: int) -> bytes:
     return b"\0" * (-n % CPIO_ALIGN)
 
@@ -132,34 +137,22 @@ def cpio_archive(entries: list[tuple[str, int, bytes]]) -> bytes:
     return out + cpio_entry(CPIO_TRAILER, 0)
 
 
-def busybox_applets(busybox_root: Path) -> list[str]:
-    """The applet names busybox-static was built with. It cannot run here
-    (it is arm64), so read its applet name table: NUL-separated, sorted,
-    starting with "[" and "[["."""
-    binary = (busybox_root / "bin" / "busybox").read_bytes()
-    start = binary.find(APPLET_TABLE_START)
-    if start < 0:
-        raise HarnessError("no applet name table found in busybox-static's binary")
-    names = []
-    for raw in binary[start:].split(b"\0"):
-        if not APPLET_NAME.fullmatch(raw):
-            break
-        names.append(raw.decode())
-    if "sh" not in names or "poweroff" not in names:
-        raise HarnessError(f"busybox-static's applet table ({len(names)} names) lacks sh or poweroff")
-    return names
-
-
-def build_initramfs(busybox_root: Path, out: Path) -> int:
-    """Directories, busybox, /init, and one bin/APPLET -> busybox link each."""
+def initramfs() -> Path:
+    """build/linux-arm64/initramfs.cpio from the downloaded busybox:
+    directories, busybox, /bin/sh for /init's first line, and /init, which
+    lets busybox make its own applet links (`busybox --install -s`).
+    Written only when it changes, so a build that includes it relinks only
+    then."""
     dirmode, filemode, linkmode = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
     entries = [(d, dirmode, b"") for d in INIT_DIRS]
-    entries.append(("bin/busybox", filemode, (busybox_root / "bin" / "busybox").read_bytes()))
+    entries.append(("bin/busybox", filemode, (BUSYBOX_ROOT / "bin" / "busybox").read_bytes()))
+    entries.append(("bin/sh", linkmode, b"busybox"))
     entries.append(("init", filemode, INIT_SCRIPT.encode()))
-    applets = busybox_applets(busybox_root)
-    entries += [(f"bin/{name}", linkmode, b"busybox") for name in applets if name != "busybox"]
-    out.write_bytes(cpio_archive(entries))
-    return len(applets)
+    archive = cpio_archive(entries)
+    if not INITRAMFS.exists() or INITRAMFS.read_bytes() != archive:
+        INITRAMFS.parent.mkdir(parents=True, exist_ok=True)
+        INITRAMFS.write_bytes(archive)
+    return INITRAMFS
 
 
 def prepare(echo=print, if_missing: bool = False) -> None:
@@ -174,19 +167,20 @@ def prepare(echo=print, if_missing: bool = False) -> None:
 
 
 def _prepare(echo) -> None:
-    _ensure_foreign_arch()
-    kernel = kernel_package()
-    echo(f"downloading {kernel} and {BUSYBOX}")
-    debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
-    for deb in debs:
-        _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
+    with step(f"prepare-linux: dpkg and apt know {DEB_ARCH} packages"):
+        _ensure_foreign_arch()
+        kernel = kernel_package()
+    with step(f"prepare-linux: downloading {kernel} and {BUSYBOX}"):
+        debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
+    with step("prepare-linux: extracting them"):
+        for deb in debs:
+            _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
     vmlinuz = sorted((LINUX_DIR / "root" / "kernel" / "boot").glob("vmlinuz-*"))
     if not vmlinuz:
         raise HarnessError(f"{kernel} holds no boot/vmlinuz-*")
     shutil.copyfile(vmlinuz[0], IMAGE)
-    count = build_initramfs(LINUX_DIR / "root" / "busybox", INITRAMFS)
-    echo(f"kernel {IMAGE.relative_to(BUILD.parent)} ({IMAGE.stat().st_size >> 20} MiB), "
-         f"initramfs {INITRAMFS.relative_to(BUILD.parent)} ({count} busybox applets)")
+    echo(f"kernel {IMAGE.relative_to(ROOT)} ({IMAGE.stat().st_size >> 20} MiB), "
+         f"initramfs {initramfs().relative_to(ROOT)} ({INITRAMFS.stat().st_size >> 10} KiB)")
 
 
 # -- the guest's device tree ---------------------------------------------------
@@ -241,8 +235,10 @@ def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
     kernel = Path(scenario.kernel).resolve() if scenario.kernel else IMAGE
     if scenario.initrd:
         initrd = Path(scenario.initrd).resolve()
-    elif INITRAMFS.exists() or not scenario.kernel:
-        initrd = INITRAMFS
+    elif not missing():
+        initrd = initramfs()
+    elif not scenario.kernel:
+        raise NotPrepared(missing())
     else:
         initrd = work_dir / "empty.cpio"
         work_dir.mkdir(parents=True, exist_ok=True)
@@ -253,14 +249,30 @@ def scenario_files(scenario, work_dir: Path) -> tuple[Path, Path]:
     return kernel, initrd
 
 
+IMAGE_MAGIC_OFFSET = 56              # booting.rst: the 64-byte header ends with
+IMAGE_MAGIC = b"ARM\x64"             # the magic, then a reserved word
+
+
+def check_image(path: Path) -> None:
+    """Refuse, before building anything, a file that is no arm64 Image."""
+    if not path.is_file():
+        raise HarnessError(f"--kernel {path}: no such file")
+    with open(path, "rb") as f:
+        header = f.read(IMAGE_MAGIC_OFFSET + len(IMAGE_MAGIC))
+    if header[IMAGE_MAGIC_OFFSET:] != IMAGE_MAGIC:
+        raise HarnessError(f"--kernel {path}: not an arm64 Linux Image (no \"ARM\\x64\" magic at "
+                           f"byte {IMAGE_MAGIC_OFFSET}; see Documentation/arch/arm64/booting.rst)")
+
+
 def kernel_scenario(kernel: str, initrd: str | None, append: str | None, cpus: int):
     """A scenario made on the spot for `boot --kernel`: any arm64 Image. Only
     the hypervisor's loading line is expected (a `quiet` kernel prints
     nothing); then, from a terminal, the console is yours, else the shell
     session of run_commands() runs."""
     from .scenario import Scenario
-    if cpus < 1:
-        raise HarnessError(f"--smp {cpus}: at least 1")
+    check_image(Path(kernel))
+    if initrd is not None and not Path(initrd).is_file():
+        raise HarnessError(f"--initrd {initrd}: no such file")
     return Scenario(name="kernel", description=f"the kernel {kernel}",
                     vms={"linux": GUEST}, vcpus={"linux": cpus}, ram_mib={"linux": 256},
                     console_vm="linux", interactive=True,

@@ -29,7 +29,7 @@ from rt.model import MPR, ModelError, PeriodicResource, Task, utilisation
 from . import BUILD, ROOT, HarnessError, console
 from .build import Build
 from .lab import ensure_tools
-from .scenario import DEFAULT_FORBID, Scenario, check_realtime
+from .scenario import DEFAULT_FORBID, Scenario, check_scenario
 from .target import load_target
 
 RT_DIR = BUILD / "rt"
@@ -100,12 +100,11 @@ def rt_scenario(name: str, plans: list[Plan], hogs: dict[str, tuple[int, list[in
                             "budget_us": [b * unit_us for b in budgets]}
         vcpus[hog] = len(budgets)
     vms.update(extra_vms or {})
-    spec = {"vms": vms, "sched": "edf", "reservation": reservation, "params": params,
-            "vcpus": vcpus}
-    check_realtime(spec, f"experiment scenario '{name}'")
-    return Scenario(name=name, vms=vms, expect={p.name: ["SUMMARY: "] for p in plans} |
-                    {"hv": ["all VMs stopped"]}, forbid=list(DEFAULT_FORBID), sched="edf",
-                    reservation=reservation, params=params, vcpus=vcpus, timeout=timeout)
+    scenario = Scenario(name=name, vms=vms, expect={p.name: ["SUMMARY: "] for p in plans} |
+                        {"hv": ["all VMs stopped"]}, forbid=list(DEFAULT_FORBID), sched="edf",
+                        reservation=reservation, params=params, vcpus=vcpus, timeout=timeout)
+    check_scenario(scenario, "harness/rt_experiments.py")
+    return scenario
 
 
 def boot(scenario: Scenario) -> list[str]:

@@ -1,11 +1,14 @@
 """The RT experiments' short text reports and slide-ready plots (large
-fonts, 200 dpi): build/rt/EXPERIMENT.txt and EXPERIMENT.png, from the
-results harness/rt_experiments.py measured."""
+type, PNG at 200 dpi and SVG, as harness/plots.py makes them):
+build/rt/EXPERIMENT.txt, .png and .svg, from the results
+harness/rt_experiments.py measured."""
 from pathlib import Path
 
-FONT = {"font.size": 15, "axes.titlesize": 17, "axes.labelsize": 15, "legend.fontsize": 12,
-        "xtick.labelsize": 13, "ytick.labelsize": 13}
-DPI = 200
+from .plots import PNG_DPI, SLIDE, ensure_matplotlib
+
+# The slide style, a little smaller: these figures hold two panels or a table.
+FONT = {**SLIDE, "font.size": 15, "axes.titlesize": 17, "axes.labelsize": 15,
+        "legend.fontsize": 12, "xtick.labelsize": 13, "ytick.labelsize": 13}
 
 
 def _ms(ticks, unit_ticks_per_ms) -> float:
@@ -86,14 +89,14 @@ def _lat_text(r: dict) -> list[str]:
 # -- plots ---------------------------------------------------------------------------
 
 def plot(experiment: str, r: dict, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
+    ensure_matplotlib()
     import matplotlib.pyplot as plt
     with plt.rc_context(FONT):
         fig = {"uniprocessor": _uni_plot, "multiprocessor": _mp_plot, "latency": _lat_plot}[
             experiment](plt, r)
         fig.tight_layout()
-        fig.savefig(path, dpi=DPI)
+        fig.savefig(path.with_suffix(".png"), dpi=PNG_DPI)
+        fig.savefig(path.with_suffix(".svg"))
         plt.close(fig)
 
 

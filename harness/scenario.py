@@ -3,19 +3,19 @@ the console must show, and how long a run may take. The defaults every
 scenario shares are here."""
 import re
 import tomllib
-from fractions import Fraction
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 
 from . import ROOT, HarnessError
+from .schema import Strict, validate
 
 SCENARIO_FILE = ROOT / "guests" / "scenarios.toml"
 
 # Lines that fail any run wherever they appear.
 DEFAULT_FORBID = ["FAIL:", "PANIC", "stopped: unhandled"]
-KEYS = {"description", "vms", "expect", "forbid", "allow", "min_exits", "interleaved",
-        "from_reset", "arches", "timeout", "skip", "on", "ram_mib", "console_vm", "interactive",
-        "vcpus", "kernel", "initrd", "append", "silence", "sched", "reservation", "params"}
-SCHED_POLICIES = ("round-robin", "edf")     # hv/sched.c, hv/sched_edf.c
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Scenario:
     console_vm: str | None = None       # the VM that owns the real UART: its lines have no prefix
     interactive: bool = False           # needs someone at the console (a test types commands)
     kernel: str | None = None           # a Linux VM's Image, initramfs and command line
-    initrd: str | None = None           # (default: build/linux/'s, and linux.DEFAULT_BOOTARGS)
+    initrd: str | None = None           # (default: the prepared one's, and linux.DEFAULT_BOOTARGS)
     append: str | None = None
     silence: float | None = None        # seconds without a console line that count as a hang
     timeout: float = 60
@@ -70,6 +70,132 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
     return spec
 
 
+class ReservationSpec(Strict):
+    """reservation.VM: Θ = budget_us of every Π = period_us, for each vCPU
+    (one budget for all, or a list, one per vCPU) (docs/rt-scheduling.md)."""
+    period_us: PositiveInt
+    budget_us: NonNegativeInt | list[NonNegativeInt]
+
+
+class ScenarioSpec(Strict):
+    """One [NAME] table of guests/scenarios.toml (keys explained at its top)."""
+    description: str = ""
+    vms: dict[str, str] = Field(min_length=1)
+    expect: dict[str, list[str]] = Field(min_length=1)
+    forbid: list[str] = []
+    allow: list[str] = []
+    min_exits: dict[str, dict[str, NonNegativeInt]] = {}
+    interleaved: list[str] = []
+    from_reset: list[str] = []
+    arches: list[str] | None = None
+    timeout: PositiveFloat = 60
+    silence: PositiveFloat | None = None
+    skip: str | None = None
+    ram_mib: dict[str, PositiveInt] = {}
+    vcpus: dict[str, PositiveInt] = {}
+    console_vm: str | None = None
+    interactive: bool = False
+    kernel: str | None = None
+    initrd: str | None = None
+    append: str | None = None
+    on: dict[str, dict] = {}
+    sched: Literal["round-robin", "edf"] = "round-robin"
+    reservation: dict[str, ReservationSpec] = {}
+    params: dict[str, list[Annotated[int, Field(ge=0, lt=1 << 63)]]] = {}
+
+
+def known_exit_kinds() -> set[str]:
+    from .inspect import exit_kind_names
+    return set(exit_kind_names()) | {"total"}
+
+
+def check_spec(name: str, spec: ScenarioSpec, where: str, table: str) -> None:
+    """What the schema cannot say: names that must refer to each other."""
+    def bad(key: str, problem: str):
+        raise HarnessError(f"{where}: [{table}] {key}: {problem}")
+
+    vms = set(spec.vms)
+    named = {"expect": set(spec.expect) - {"hv"}, "min_exits": set(spec.min_exits),
+             "ram_mib": set(spec.ram_mib), "vcpus": set(spec.vcpus),
+             "interleaved": set(spec.interleaved), "from_reset": set(spec.from_reset),
+             "console_vm": {spec.console_vm} - {None}, "reservation": set(spec.reservation),
+             "params": set(spec.params)}
+    for key, names in named.items():
+        for stray in sorted(names - vms):
+            bad(key if key in ("interleaved", "from_reset", "console_vm") else f"{key}.{stray}",
+                f"names no such VM: {stray} (the VMs are {', '.join(sorted(vms))})")
+    kinds = known_exit_kinds()
+    for vm, minimums in spec.min_exits.items():
+        for kind in sorted(set(minimums) - kinds):
+            bad(f"min_exits.{vm}.{kind}", f"no such exit kind (known: {', '.join(sorted(kinds))})")
+    for stream, patterns in spec.expect.items():
+        for pattern in patterns:
+            _checked_pattern(pattern, lambda problem: bad(f"expect.{stream}", problem))
+    for pattern in spec.forbid:
+        _checked_pattern(pattern, lambda problem: bad("forbid", problem))
+    for allowed in spec.allow:
+        if allowed not in DEFAULT_FORBID:
+            bad("allow", f"{allowed!r} is not a default forbidden line ({DEFAULT_FORBID})")
+    check_realtime(spec, bad)
+    names = places()
+    for place in (spec.arches or []) + list(spec.on):
+        if place not in names:
+            bad("arches" if place in (spec.arches or []) else f"on.{place}",
+                f"{place!r} is no architecture, target or 'shadow' ({', '.join(sorted(names))})")
+
+
+def check_realtime(spec: ScenarioSpec, bad) -> None:
+    """Under sched = "edf" every VM needs a reservation, with a budget per
+    vCPU, and on each physical CPU the reservations of the vCPUs pinned to
+    it (vCPU n of every VM) must fit: Σ Θ/Π <= 1 (checked with rt/)."""
+    from rt.model import ModelError, PeriodicResource
+    if spec.sched != "edf":
+        if spec.reservation:
+            bad("reservation", 'needs sched = "edf"')
+        return
+    per_cpu = {}
+    for vm in spec.vms:
+        if vm not in spec.reservation:
+            bad(f"reservation.{vm}", 'missing: under sched = "edf" every VM needs one')
+        r = spec.reservation[vm]
+        vcpus = spec.vcpus.get(vm, 1)
+        budgets = r.budget_us if isinstance(r.budget_us, list) else [r.budget_us] * vcpus
+        if len(budgets) != vcpus:
+            bad(f"reservation.{vm}.budget_us", f"{len(budgets)} budget(s) for {vcpus} vCPU(s)")
+        for cpu, budget in enumerate(budgets):
+            try:
+                per_cpu.setdefault(cpu, []).append(PeriodicResource(r.period_us, budget))
+            except ModelError as e:
+                bad(f"reservation.{vm}", str(e))
+    for cpu, reserved in per_cpu.items():
+        total = sum((r.bandwidth for r in reserved), Fraction(0))
+        if total > 1:
+            bad("reservation", f"those on CPU {cpu} add up to {total} ({float(total):.3f}) "
+                f"of it: more than the whole CPU")
+
+
+def check_scenario(scenario: Scenario, where: str) -> None:
+    """A Scenario built in Python (harness/rt_experiments.py) held to the
+    same rules as one from guests/scenarios.toml."""
+    raw = {k: getattr(scenario, k) for k in ("vms", "expect", "vcpus", "sched", "reservation",
+                                           "params")}
+    check_spec(scenario.name, validate(ScenarioSpec, raw, where, scenario.name), where,
+               scenario.name)
+
+
+def _checked_pattern(pattern: str, complain) -> None:
+    try:
+        compile_pattern(pattern)
+    except HarnessError as e:
+        complain(str(e))
+
+
+def places() -> set[str]:
+    """What an `arches` entry or an `on` table may name."""
+    from .target import target_names
+    return {"arm64", "x86_64", "shadow"} | set(target_names())
+
+
 def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None,
                     target: str | None = None) -> dict[str, Scenario]:
     try:
@@ -77,75 +203,20 @@ def parse_scenarios(text: str, where: str = "scenarios", arch: str | None = None
     except tomllib.TOMLDecodeError as e:
         raise HarnessError(f"{where}: not valid TOML: {e}") from None
     scenarios = {}
-    for name, spec in data.items():
-        spec = for_arch(spec, arch, target)
-        unknown = sorted(set(spec) - KEYS)
-        if unknown:
-            raise HarnessError(f"{where}: scenario '{name}': unknown key(s) {', '.join(unknown)}")
-        if not spec.get("vms") or not spec.get("expect"):
-            raise HarnessError(f"{where}: scenario '{name}' needs vms and expect")
-        streams = (set(spec["expect"]) | set(spec.get("min_exits", {})) |
-                   set(spec.get("ram_mib", {})) | set(spec.get("vcpus", {})) | {spec.get("console_vm")} - {None} |
-                   set(spec.get("interleaved", [])) | set(spec.get("from_reset", [])) |
-                   set(spec.get("reservation", {})) | set(spec.get("params", {})))
-        stray = sorted(streams - set(spec["vms"]) - {"hv"})
-        if stray:
-            raise HarnessError(f"{where}: scenario '{name}' names no such VM: {', '.join(stray)}")
-        for pattern in [p for ps in spec["expect"].values() for p in ps] + spec.get("forbid", []):
-            compile_pattern(pattern)
-        unknown_allowed = sorted(set(spec.get("allow", [])) - set(DEFAULT_FORBID))
-        if unknown_allowed:
-            raise HarnessError(f"{where}: scenario '{name}' allows {unknown_allowed}, which is "
-                               f"not a default forbidden line ({DEFAULT_FORBID})")
-        check_realtime(spec, f"{where}: scenario '{name}'")
-        forbid = [p for p in DEFAULT_FORBID if p not in spec.get("allow", [])]
-        scenarios[name] = Scenario(name=name, forbid=forbid + spec.get("forbid", []),
-                                   **{k: v for k, v in spec.items() if k not in ("forbid", "allow")})
+    for name, raw in data.items():
+        if not isinstance(raw, dict):
+            raise HarnessError(f"{where}: {name}: a scenario is a [table], not a value")
+        base = validate(ScenarioSpec, raw, where, name)
+        check_spec(name, base, where, name)
+        for place, override in base.on.items():      # every [NAME.on.X] table, on any machine
+            merged = for_arch({**raw, "on": {place: override}}, place)
+            check_spec(name, validate(ScenarioSpec, merged, where, f"{name}.on.{place}"), where,
+                       f"{name}.on.{place}")
+        spec = validate(ScenarioSpec, for_arch(raw, arch, target), where, name)
+        forbid = [p for p in DEFAULT_FORBID if p not in spec.allow]
+        fields = spec.model_dump(exclude={"forbid", "allow", "on"})
+        scenarios[name] = Scenario(name=name, forbid=forbid + spec.forbid, **fields)
     return scenarios
-
-
-def check_realtime(spec: dict, where: str) -> None:
-    """`sched`, `reservation` and `params`: under "edf" every VM needs a
-    reservation {period_us, budget_us} (budget_us: one for all vCPUs or a
-    list, one per vCPU), and on each physical CPU the reservations of the
-    vCPUs pinned to it (vCPU n of every VM) must fit: Σ Θ/Π <= 1."""
-    from rt.model import ModelError, PeriodicResource
-    policy = spec.get("sched", "round-robin")
-    if policy not in SCHED_POLICIES:
-        raise HarnessError(f"{where}: sched = '{policy}': expected one of {', '.join(SCHED_POLICIES)}")
-    for vm, values in spec.get("params", {}).items():
-        if not isinstance(values, list) or not all(
-                isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 1 << 63 for v in values):
-            raise HarnessError(f"{where}: params.{vm}: expected a list of integers in [0, 2^63)")
-    reservations = spec.get("reservation", {})
-    if policy != "edf":
-        if reservations:
-            raise HarnessError(f"{where}: reservation needs sched = \"edf\"")
-        return
-    per_cpu = {}
-    for vm in spec["vms"]:
-        if vm not in reservations:
-            raise HarnessError(f"{where}: sched = \"edf\": reservation.{vm} is missing")
-        r = reservations[vm]
-        unknown = sorted(set(r) - {"period_us", "budget_us"})
-        if unknown or "period_us" not in r or "budget_us" not in r:
-            raise HarnessError(f"{where}: reservation.{vm}: expected period_us and budget_us"
-                               + (f", not {', '.join(unknown)}" if unknown else ""))
-        vcpus = spec.get("vcpus", {}).get(vm, 1)
-        budgets = r["budget_us"] if isinstance(r["budget_us"], list) else [r["budget_us"]] * vcpus
-        if len(budgets) != vcpus:
-            raise HarnessError(f"{where}: reservation.{vm}.budget_us: {len(budgets)} budget(s) "
-                               f"for {vcpus} vCPU(s)")
-        for cpu, budget in enumerate(budgets):
-            try:
-                per_cpu.setdefault(cpu, []).append(PeriodicResource(r["period_us"], budget))
-            except ModelError as e:
-                raise HarnessError(f"{where}: reservation.{vm}: {e}") from None
-    for cpu, reserved in per_cpu.items():
-        total = sum((r.bandwidth for r in reserved), Fraction(0))
-        if total > 1:
-            raise HarnessError(f"{where}: the reservations on CPU {cpu} add up to {total} "
-                               f"({float(total):.3f}) of it: more than the whole CPU")
 
 
 def load_scenarios(arch: str | None = None, target: str | None = None) -> dict[str, Scenario]:

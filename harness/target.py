@@ -4,12 +4,15 @@ A target names its architecture, emulator (binary, machine, CPU, memory,
 smp, devices, accelerator), compiler flags, the board's memory map and the
 VMs' memory map. The emulator command line is rendered from it."""
 import dataclasses
-import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import NonNegativeInt, PositiveInt
 
 from . import ROOT, HarnessError
+from .schema import Strict, validate
 from .templates import render
 
 CONFIG_DIR = ROOT / "qemu-configs"
@@ -48,14 +51,15 @@ class Target:
         return dict(self.emulator, smp=max(int(self.emulator["smp"]), cpus))
 
     def command(self, image: Path | None, gdb_port: int | None = None, cpus: int = 1,
-                monitor: Path | None = None, dumpdtb: Path | None = None) -> list[str]:
+                monitor: Path | None = None, dumpdtb: Path | None = None,
+                serial: str = "stdio") -> list[str]:
         """QEMU's argv for booting `image`; `monitor`: a Unix socket for
-        QEMU's human monitor, else none; `dumpdtb`: instead of booting,
-        write the machine's device tree there and exit. Every QEMU command
-        line the harness runs is rendered here."""
+        QEMU's human monitor, else none; `serial`: where the console goes;
+        `dumpdtb`: instead of booting, write the machine's device tree there
+        and exit. Every QEMU command line the harness runs is rendered here."""
         text = render("qemu.cmdline.j2", emulator=self.emulator_for(cpus),
                       monitor=f"unix:{monitor},server=on,wait=off" if monitor else None,
-                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb)
+                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb, serial=serial)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def launch(self, image: Path, run_dir: Path, cpus: int = 1) -> "Launch":
@@ -93,26 +97,87 @@ class Launch:
     elf: Path | None = None             # the hypervisor's symbols, for that
 
 
-REQUIRED = ("description", "arch", "default_guest", "emulator", "toolchain", "platform", "guest")
-EMULATOR_REQUIRED = ("kind", "binary", "machine", "cpu", "memory", "smp", "accel")
+# -- the target file's schema ------------------------------------------------
+
+class EmulatorTable(Strict):
+    kind: Literal["qemu", "bochs"]
+    binary: str
+    packages: list[str] = []            # the Debian packages it comes from
+    machine: str
+    machine_options: dict[str, str | int] = {}
+    cpu: str
+    memory: str                         # QEMU's -m ("512M"); Bochs: MiB ("128")
+    smp: PositiveInt
+    accel: Literal["tcg", "kvm", "none"]
+    devices: list[str] = []             # extra -device arguments
+    requires: list[Literal["kvm-vmx", "kvm-svm"]] = []     # hardware this machine must have
+    bench_clock: Literal["icount", "instructions", "tsc"] = "icount"
+    ips: PositiveInt | None = None      # Bochs: emulated instructions per second
+    exit_status: int = 0                # what a clean power-off exits with
+
+
+class ToolchainTable(Strict):
+    image: Literal["elf", "iso"] = "elf"
+    cflags: list[str] = []
+
+
+class PlatformTable(Strict):            # the real board, as the hypervisor sees it
+    ram_base: NonNegativeInt
+    ram_size: PositiveInt
+    hv_base: NonNegativeInt
+    uart_base: NonNegativeInt
+    stack_size: PositiveInt
+    max_cpus: PositiveInt                       # the physical CPUs it brings up
+    gicd_base: NonNegativeInt | None = None     # arm64
+    gicr_base: NonNegativeInt | None = None
+    tsc_hz: PositiveInt | None = None           # x86_64
+    backend: Literal["trap-emulate"] | None = None
+    paging: Literal["nested", "shadow"] | None = None
+
+
+class GuestTable(Strict):               # the board every VM sees
+    ram_base: NonNegativeInt
+    ram_size: PositiveInt
+    ram_align: PositiveInt
+    image_offset: NonNegativeInt
+    uart_base: NonNegativeInt
+    demo_base: NonNegativeInt
+    max_vms: PositiveInt
+    time_slice_us: PositiveInt
+
+
+class TargetFile(Strict):
+    description: str
+    arch: Literal["arm64", "x86_64"]
+    default_guest: str
+    emulator: EmulatorTable
+    toolchain: ToolchainTable
+    platform: PlatformTable
+    guest: GuestTable
+
+
+# Keys one architecture or emulator needs that the other does not have.
+NEEDED = {("platform", "gicd_base"): lambda f: f.arch == "arm64",
+          ("platform", "gicr_base"): lambda f: f.arch == "arm64",
+          ("platform", "tsc_hz"): lambda f: f.arch == "x86_64",
+          ("emulator", "ips"): lambda f: f.emulator.kind == "bochs"}
 
 
 def parse_target(name: str, text: str, path: Path | None = None) -> Target:
-    where = path or name
+    where = str(path.relative_to(ROOT)) if path else name
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise HarnessError(f"{where}: not valid TOML: {e}") from None
-    missing = [k for k in REQUIRED if k not in data]
-    missing += [f"emulator.{k}" for k in EMULATOR_REQUIRED if k not in data.get("emulator", {})]
-    if missing:
-        raise HarnessError(f"{where}: missing {', '.join(missing)}")
-    unknown = sorted(set(data) - set(REQUIRED))
-    if unknown:
-        raise HarnessError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    data["emulator"].setdefault("machine_options", {})
-    data["emulator"].setdefault("devices", [])
-    return Target(name=name, path=path, **{k: data[k] for k in REQUIRED})
+    f = validate(TargetFile, data, where)
+    for (table, key), needed in NEEDED.items():
+        if needed(f) and getattr(getattr(f, table), key) is None:
+            raise HarnessError(f"{where}: [{table}] {key}: required for this target "
+                               f"(arch {f.arch}, emulator {f.emulator.kind})")
+    tables = {t: getattr(f, t).model_dump(exclude_none=True)
+              for t in ("emulator", "toolchain", "platform", "guest")}
+    return Target(name=name, path=path, description=f.description, arch=f.arch,
+                  default_guest=f.default_guest, **tables)
 
 
 def load_target(name: str) -> Target:
@@ -139,7 +204,3 @@ def target_names(with_variants: bool = False) -> list[str]:
 def supports_shadow(target: Target) -> bool:
     """Shadow paging is a mode of the VT-x and AMD-V back ends."""
     return target.arch == "x86_64" and "backend" not in target.platform
-
-
-def shell_quote(argv: list[str]) -> str:
-    return " ".join(shlex.quote(a) for a in argv)

@@ -62,4 +62,4 @@ def find_toolchain(arch: str, which=shutil.which) -> Toolchain:
             return found
     first = CANDIDATES[arch][0]
     raise HarnessError(f"no {arch} cross compiler found: install {' '.join(first.packages)} "
-                       f"(apt-get install {' '.join(first.packages)}), or run `invoke setup`")
+                       f"(apt-get install {' '.join(first.packages)}), or run `./lab setup`")

@@ -25,12 +25,12 @@
  * (docs/rt-scheduling.md). Idle spins, so that idle CPUs take their turns
  * too. */
 #include "arch.h"
+#include "config.h"
 #include "sched.h"
 #include "vm.h"
 
 #define NEVER		(~(u64)0)
 #define SMP_QUANTUM_US	50	/* see above: each CPU's turn */
-#define MAX_CPUS	8
 
 /* A new period may have begun since we last looked: full budget again. */
 static void replenish(struct reservation *r, u64 now)
@@ -84,8 +84,8 @@ static struct vcpu *earliest_deadline(unsigned cpu, struct vcpu *current, u64 no
 
 /* Taking turns (see above): which CPU runs, and when each one's turn ends. */
 static volatile unsigned turn;
-static volatile bool joined[MAX_CPUS];
-static u64 turn_end[MAX_CPUS];
+static volatile bool joined[HV_MAX_CPUS];
+static u64 turn_end[HV_MAX_CPUS];
 
 static unsigned next_joined(unsigned cpu)
 {

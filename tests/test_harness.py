@@ -16,8 +16,8 @@ description = "test"
 arch = "arm64"
 default_guest = "hello"
 toolchain = {}
-platform = {}
-guest = {}
+platform = { max_cpus = 8, ram_base = 0x40000000, ram_size = 0x20000000, hv_base = 0x40200000, uart_base = 0x9000000, stack_size = 0x4000, gicd_base = 0x8000000, gicr_base = 0x80a0000 }
+guest = { ram_base = 0x40000000, ram_size = 0x200000, ram_align = 0x200000, image_offset = 0, uart_base = 0x9000000, demo_base = 0xa000000, max_vms = 4, time_slice_us = 2000 }
 [emulator]
 kind = "qemu"
 binary = "qemu-system-aarch64"
@@ -83,22 +83,42 @@ def test_no_qemu_command_line_relies_on_default_devices():
 
 
 def test_every_tcg_command_line_counts_instructions():
+    """... and its real-time clock starts at a fixed date and follows the
+    virtual clock: a kernel reading it runs the same instructions each time."""
     for where, argv in all_qemu_command_lines():
         if argv[argv.index("-accel") + 1] == "tcg":
             assert argv[argv.index("-icount") + 1] == "shift=0,sleep=off", where
+            assert argv[argv.index("-rtc") + 1] == "base=2000-01-01T00:00:00,clock=vm", where
 
 
 def test_target_file_missing_keys_are_named():
-    text = MINIMAL_TARGET.replace('cpu = "cortex-a57"\n', "").replace('default_guest = "hello"\n', "")
-    with pytest.raises(HarnessError, match=r"missing default_guest, emulator\.cpu"):
+    text = MINIMAL_TARGET.replace('cpu = "cortex-a57"\n', "")
+    with pytest.raises(HarnessError, match=r"^t: \[emulator\] cpu: Field required$"):
         parse_target("t", text)
+    with pytest.raises(HarnessError, match=r"^t: default_guest: Field required$"):
+        parse_target("t", MINIMAL_TARGET.replace('default_guest = "hello"\n', ""))
 
 
 def test_target_file_unknown_key_and_bad_toml():
-    with pytest.raises(HarnessError, match="unknown key.*colour"):
+    with pytest.raises(HarnessError, match=r"^t: colour: unknown key \(got 'blue'\)$"):
         parse_target("t", 'colour = "blue"\n' + MINIMAL_TARGET)
+    with pytest.raises(HarnessError, match=r"^t: \[emulator\] cpuu: unknown key"):
+        parse_target("t", MINIMAL_TARGET.replace("cpu =", "cpuu ="))
     with pytest.raises(HarnessError, match="not valid TOML"):
         parse_target("t", "arch = ")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("smp = 1", 'smp = "one"'), r"\[emulator\] smp: Input should be a valid integer \(got 'one'\)"),
+    (("smp = 1", "smp = 0"), r"\[emulator\] smp: Input should be greater than 0"),
+    (('accel = "tcg"', 'accel = "fast"'), r"\[emulator\] accel: Input should be 'tcg', 'kvm' or 'none'"),
+    (("gicd_base = 0x8000000, ", ""), r"\[platform\] gicd_base: required for this target \(arch arm64"),
+    (("max_vms = 4", "max_vms = 4.5"), r"\[guest\] max_vms: Input should be a valid integer"),
+])
+def test_target_file_values_are_checked_in_one_line(change, message):
+    with pytest.raises(HarnessError, match="^t: " + message) as e:
+        parse_target("t", MINIMAL_TARGET.replace(*change))
+    assert "\n" not in str(e.value)
 
 
 def test_unknown_target_lists_the_known_ones():
@@ -136,6 +156,29 @@ def test_scenario_naming_an_unknown_vm_is_rejected():
 def test_scenario_with_a_bad_regex_is_rejected():
     with pytest.raises(HarnessError, match="bad pattern"):
         parse_scenarios('[s]\nvms = { a = "hello" }\nexpect.a = ["re:("]\n')
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[s]\nvms = { a = "hello" }\nexpect.a = "Hello"\n',
+     r"\[s\] expect\.a: Input should be a valid list \(got 'Hello'\)"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\ntimeout = "sixty"\n',
+     r"\[s\] timeout: Input should be a valid number \(got 'sixty'\)"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\ntimeuot = 5\n', r"\[s\] timeuot: unknown key"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\n[s.on.arm64]\nskipp = "no"\n',
+     r"\[s\.on\.arm64\] skipp: unknown key"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\n[s.on.vmx]\ntimeout = -1\n',
+     r"\[s\.on\.vmx\] timeout: Input should be greater than 0"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\n[s.on.arm46]\ntimeout = 1\n',
+     r"\[s\] on\.arm46: 'arm46' is no architecture, target or 'shadow'"),
+    ('[s]\nvms = { a = "hello" }\nexpect.a = ["x"]\nmin_exits.a = { timre = 5 }\n',
+     r"\[s\] min_exits\.a\.timre: no such exit kind"),
+    ('[s]\nvms = {}\nexpect.a = ["x"]\n', r"\[s\] vms: Dictionary should have at least 1 item"),
+    ('[s]\nvms = { a = "hello" }\n', r"\[s\] expect: Field required"),
+])
+def test_scenario_file_problems_are_one_line_naming_table_and_key(toml, message):
+    with pytest.raises(HarnessError, match="^scenarios: " + message) as e:
+        parse_scenarios(toml)
+    assert "\n" not in str(e.value)
 
 
 def scenario(**kw):
@@ -377,3 +420,78 @@ def test_console_checks_what_an_interactive_session_read(tmp_path):
                                                      "session"):
         console.run(fake_emulator(script), scenario(interactive=True), tmp_path / "run.log",
                     session=session)
+
+
+# -- command-line input, checked before anything is built ---------------------
+
+def test_numeric_options_are_one_line_errors():
+    import tasks
+    from invoke import Exit
+    with pytest.raises(Exit, match=r"--smp abc: not a whole number"):
+        tasks._number("--smp", "abc", 1)
+    with pytest.raises(Exit, match=r"--port 70000: must be from 1 to 65535"):
+        tasks._number("--port", "70000", 1, 65535)
+    assert tasks._number("--smp", "2", 1) == 2
+
+
+def test_kernel_and_smp_are_checked_before_building(tmp_path):
+    from harness import lab
+    with pytest.raises(HarnessError, match=r"--kernel /etc/passwd: not an arm64 Linux Image"):
+        lab.boot("arm64", None, kernel="/etc/passwd")
+    with pytest.raises(HarnessError, match=r"--kernel .*nothing: no such file"):
+        lab.boot("arm64", None, kernel=str(tmp_path / "nothing"))
+    with pytest.raises(HarnessError, match=r"--smp 99: the hypervisor runs at most 8 CPUs"):
+        lab.boot("arm64", None, kernel="/etc/passwd", smp=99)
+
+
+def test_a_gdb_port_in_use_is_refused_before_qemu_starts():
+    import socket
+    from harness import gdbstub
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(HarnessError, match=f"--port {port}: something already listens"):
+            gdbstub.claim_port(port)
+    assert gdbstub.claim_port(None) > 0
+
+
+def test_every_target_builds_without_kvm(monkeypatch):
+    """Building never asks for the hardware booting needs: `./lab build`
+    builds the KVM targets on any machine."""
+    from harness import lab
+    monkeypatch.setattr(lab, "REQUIREMENTS", {need: lambda: "no such hardware here"
+                                              for need in lab.REQUIREMENTS})
+    built = []
+    monkeypatch.setattr(lab.Build, "run", lambda self, scenarios, echo=True: built.append(
+        self.target.name))
+    assert lab.build_all() == [] and "svm-kvm" in built and "vmx-kvm" in built
+
+
+def test_bench_results_add_to_the_targets_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    bench.save("arm64", {"linux_boot_ratio": {"value": 0.96, "unit": "ratio"}})
+    bench.save("arm64", {"hypercall_roundtrip": {"value": 154, "unit": "instructions"}})
+    import json
+    metrics = json.loads((tmp_path / "arm64.json").read_text())["metrics"]
+    assert set(metrics) == {"linux_boot_ratio", "hypercall_roundtrip"}
+
+
+def test_log_folders_per_run_with_latest(tmp_path, monkeypatch):
+    from harness import logs
+    monkeypatch.setattr(logs, "LOG_DIR", tmp_path)
+    monkeypatch.setattr(logs, "LATEST", tmp_path / "latest")
+    monkeypatch.delenv(logs.RUN_DIR_ENV, raising=False)
+    run = logs.start("boot")
+    assert run.parent == tmp_path and run.name.endswith("-boot")
+    assert (tmp_path / "latest").resolve() == run.resolve()
+    first, second = logs.new_log("arm64-hello"), logs.new_log("arm64-hello")
+    assert (first.name, second.name) == ("arm64-hello.log", "arm64-hello-2.log")
+
+
+def test_every_target_names_a_default_guest_it_can_boot():
+    from harness.scenario import load_scenarios
+    for name in target_names():
+        t = load_target(name)
+        scenario = load_scenarios(t.arch, name).get(t.default_guest)
+        assert scenario is not None and not scenario.skip, name

@@ -3,11 +3,9 @@ busybox shell, with 1 and with 2 vCPUs; a test types commands into it (uname -r,
 /proc/interrupts twice, whose timer count must rise: the virtual timer's
 interrupt reaches the guest through a list register) and powers it off with
 PSCI SYSTEM_OFF. conftest.py prepares the kernel and initramfs first when
-run as root (`invoke prepare-linux`); otherwise the tests are skipped with
+run as root (`./lab prepare-linux`); otherwise the tests are skipped with
 the command to run (under CI they fail)."""
 import re
-
-import pytest
 
 from harness import lab, linux
 
@@ -15,10 +13,12 @@ COMMANDS = ["uname -r", "nproc", "cat /proc/interrupts", "sleep 1", "cat /proc/i
 
 
 # With 2 vCPUs, power off from CPU 1: CPU 0 must be kicked out of its WFI.
-@pytest.mark.parametrize(("scenario", "cpus", "power_off"),
-                         [("linux", 1, linux.POWER_OFF), ("linux-smp", 2, "taskset 2 poweroff -f")])
-def test_linux_shell(linux_prepared, scenario, cpus, power_off):
-    result = lab.boot("arm64", scenario, echo=False, quiet_build=True,
+SESSIONS = {"linux": (1, linux.POWER_OFF), "linux-smp": (2, "taskset 2 poweroff -f")}
+
+
+def test_linux_shell(linux_prepared, shell_scenario):
+    cpus, power_off = SESSIONS[shell_scenario]
+    result = lab.boot(linux_prepared, shell_scenario, echo=False, quiet_build=True,
                       session=lambda child: linux.run_commands(child, COMMANDS, power_off))
     answers = dict(result.session[:2])
     assert re.fullmatch(r"6\.1\.\d+-\d+-arm64", answers["uname -r"]), answers

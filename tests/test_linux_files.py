@@ -1,8 +1,11 @@
 """The Linux guest's build steps without Linux: the newc cpio writer and the
 device-tree editor, on small inputs made here."""
+import os
+import subprocess
+
 import pytest
 
-from harness import HarnessError, fdt, linux
+from harness import HarnessError, deps, fdt, linux
 
 
 def test_cpio_entries_are_newc_and_4_byte_aligned():
@@ -45,6 +48,31 @@ def test_guest_dtb_keeps_only_the_guests_view():
     assert chosen.string("bootargs") == "console=ttyAMA0"
     assert chosen.props["linux,initrd-start"] == fdt.u64_cells(0x4f000000)
     assert "kaslr-seed" not in chosen.props
+
+
+def test_dtc_reads_back_what_the_fdt_writer_writes(tmp_path):
+    """dtc (Debian's device-tree-compiler) decompiles our DTB to source and
+    compiles it again: the tree it makes is the tree we wrote."""
+    dtc = tool("dtc", "device-tree-compiler")
+    ours = tmp_path / "guest.dtb"
+    ours.write_bytes(linux.guest_dtb(board_tree(), 0x40000000, 256 << 20,
+                                     (0x4f000000, 0x4f100000), "console=ttyAMA0"))
+    source = subprocess.run([dtc, "-q", "-I", "dtb", "-O", "dts", str(ours)], check=True,
+                            capture_output=True, text=True).stdout
+    assert 'bootargs = "console=ttyAMA0";' in source
+    assert "linux,initrd-start = <0x00 0x4f000000>;" in source
+    theirs = subprocess.run([dtc, "-q", "-I", "dts", "-O", "dtb", "-"], input=source.encode(),
+                            check=True, capture_output=True).stdout
+    assert fdt.parse(theirs) == fdt.parse(ours.read_bytes())
+
+
+def tool(program: str, package: str) -> str:
+    """A program the test needs: installed as root, else skipped (failed under CI)."""
+    try:
+        deps.ensure_packages([package])
+        return deps.require_program(program, package)
+    except HarnessError as e:
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(str(e))
 
 
 def test_prepare_linux_says_it_needs_root(monkeypatch):
