@@ -9,7 +9,7 @@
  * ticks before it turns its timer off and EOIs: the interrupt then stays
  * active across world switches (the other VM's timer must not suffer). */
 #include "guest.h"
-#include "guest_irq.h"
+#include "irq/guest_irq.h"
 
 #define SAMPLES		300
 #define DELAY_MIN	3125	/* ticks: 50 us at 62.5 MHz */

@@ -16,7 +16,7 @@
  * pace of a lone one, as long as none sleeps (hv/sched_edf.c). C is burned
  * at that pace: calibrated on this CPU, divided by P_SHARING. */
 #include "guest.h"
-#include "guest_irq.h"
+#include "irq/guest_irq.h"
 
 #define RT_MAGIC	0x52540001	/* params[0]: the layout below */
 #define P_MAGIC		0
@@ -183,6 +183,9 @@ static void release_due(u64 now)
 
 /* -- threads -------------------------------------------------------------------- */
 
+void burn(u64 iterations);		/* rt.S: 2 instructions each */
+void secondary_entry(void);		/* rt.S: PSCI CPU_ON lands here */
+void secondary_main(void);
 static void job_body(u64 task);
 
 /* A frame that starts `entry(arg)` on its own stack with interrupts on. */

@@ -1,5 +1,6 @@
-/* EL1 exception vectors for guests that take interrupts (guests/arm64/rt.c,
- * rt-latency.c). Every entry reads the counter at once (the interrupt's
+/* EL1 exception vectors for guests that take interrupts, included by their
+ * companion assembly (guests/arm64/rt.S, rt-latency.S), so that no other
+ * guest carries them. Every entry reads the counter at once (the interrupt's
  * arrival, as the guest sees it), saves the interrupted context as a frame
  * on the current stack, moves to this vCPU's own kernel stack (its top in
  * TPIDRRO_EL0, set by irq_setup) and calls guest_exception(frame, kind);
@@ -91,21 +92,3 @@ frame_resume:				/* frame_resume(frame): also a thread's first entry */
 	ldp	x0, x1, [sp]
 	add	sp, sp, #FRAME_SIZE
 	eret
-
-	/* burn(iterations): exactly 2 instructions per iteration, whatever
-	 * interrupts it: the calibrated work of a real-time job. */
-	.global	burn
-burn:
-	cbz	x0, 2f
-1:	subs	x0, x0, #1
-	b.ne	1b
-2:	ret
-
-	/* secondary_entry: where PSCI CPU_ON starts another vCPU, with x0 =
-	 * the top of its stack; then secondary_main(). */
-	.global	secondary_entry
-secondary_entry:
-	mov	sp, x0
-	bl	secondary_main
-3:	wfi
-	b	3b
