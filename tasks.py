@@ -121,18 +121,35 @@ def bench(c, target=None, lesson=None, guest=None):
         print(f"wrote build/bench/{r['target']}.json")
 
 
+@task(help={"target": "target name, default arm64 (the x86 fuzzer is its own guest)",
+            "seed": "the PRNG's seed, default 1: the same seed repeats the same run",
+            "iterations": "operations before the last one, default 1000000"})
+def fuzz(c, target="arm64", seed=None, iterations=None):
+    """Boot the hostile fuzzing guest beside its victim with this seed and
+    count: zero hypervisor faults, the victim finishes, and the digest the
+    guest prints repeats with the seed (guests/<arch>/fuzz.c)."""
+    from harness import fuzz as f
+    from harness import logs
+    logs.start("fuzz")
+    seed = 1 if seed is None else _number("--seed", seed, 0, 2**64 - 1)
+    iterations = 1_000_000 if iterations is None else _number("--iterations", iterations, 1)
+    r = _run(f.run, target, seed, iterations)
+    print(f"\nfuzz: {r['iterations']} operations from seed {r['seed']} on {r['target']}, "
+          f"digest {r['digest']}; the victim finished; log {r['log']}")
+
+
 @task(help={"experiment": "uniprocessor, multiprocessor, latency, or all (the default); "
                           "./lab rt NAME is ./lab rt --experiment NAME"})
 def rt(c, experiment="all"):
     """Real-time experiments: rt/'s analysis against the hypervisor's EDF
     reservations, in instructions (QEMU -icount). Writes
-    build/rt/EXPERIMENT.json, .png and .txt; exits 1 if a conclusion fails."""
+    build/rt/EXPERIMENT.json, .png, .svg and .txt; exits 1 if a conclusion fails."""
     from harness import rt_experiments
     failed = []
     for name in rt_experiments.EXPERIMENTS if experiment == "all" else [experiment]:
         results, problems = _run(rt_experiments.run, name)
         print((rt_experiments.RT_DIR / f"{name}.txt").read_text())
-        print(f"wrote build/rt/{name}.json, {name}.png and {name}.txt\n")
+        print(f"wrote build/rt/{name}.json, .png, .svg and .txt\n")
         failed += [f"{name}: {p}" for p in problems]
     if failed:
         raise Exit("error: " + "\nerror: ".join(failed), code=1)

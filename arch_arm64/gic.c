@@ -33,6 +33,8 @@
 #define GICR_IPRIORITYR		0x0400
 
 #define ICC_SRE_SRE		BIT(0)	/* system-register interface */
+#define ICC_SRE_DFB		BIT(1)	/* FIQ bypass off: EL1's DFB reads as one */
+#define ICC_SRE_DIB		BIT(2)	/* IRQ bypass off: EL1's DIB reads as one */
 #define ICC_SRE_ENABLE		BIT(3)	/* lower ELs may use ICC_SRE_EL1 */
 #define GIC_PRIORITY_DEFAULT	0xa0
 #define GIC_PRIORITY_MASK_ALL	0xff	/* ICC_PMR_EL1: let every priority in */
@@ -40,6 +42,8 @@
 
 #define ICH_HCR_EN		BIT(0)	/* virtual CPU interface on */
 #define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
+#define ICH_VTR_PREBITS(v)	FIELD(v, 28, 26)	/* preemption bits, minus one */
+#define GIC_MIN_PREBITS		5	/* 5 bits: one ICH_AP<g>R<n>_EL2 per group */
 #define ICH_LR_STATE_PENDING	(1ULL << 62)
 #define ICH_LR_STATE_MASK	(3ULL << 62)	/* pending, active, or both */
 #define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
@@ -58,27 +62,9 @@ void gic_init(void)
 	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
 }
 
-/* Every CPU: wake its redistributor, and set up its CPU interface. */
-void gic_cpu_init(unsigned cpu)
-{
-	u64 rd = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE;
-
-	*reg32(rd, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
-	while (*reg32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
-		;
-
-	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_ENABLE);
-	isb();
-	write_sysreg(ICC_PMR_EL1, GIC_PRIORITY_MASK_ALL);
-	write_sysreg(ICC_IGRPEN1_EL1, 1);
-	write_sysreg(ICC_CTLR_EL1, read_sysreg(ICC_CTLR_EL1) | ICC_CTLR_EOIMODE);
-	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
-	isb();
-}
-
-/* A private interrupt (SGI or PPI) of `cpu`: Group 1, enabled, in its own
- * redistributor's SGI_base frame. */
-static void enable_private(unsigned cpu, u32 intid)
+/* A private interrupt (SGI or PPI) of physical CPU `cpu`: Group 1, the
+ * default priority, enabled in that CPU's redistributor. */
+void gic_enable_private(unsigned cpu, u32 intid)
 {
 	u64 sgi = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE + GICR_SGI_BASE;
 
@@ -87,13 +73,26 @@ static void enable_private(unsigned cpu, u32 intid)
 	*reg32(sgi, GICR_ISENABLER0) = BIT(intid);
 }
 
-/* Every CPU: its EL2 timer (scheduling), the guests' virtual timer (handed
- * to the running vCPU), and the hypervisor's own kick between CPUs. */
-void gic_cpu_enable_private(unsigned cpu)
+/* Every CPU: wake its redistributor, set up its CPU interface, and accept
+ * the other CPUs' kick. EL2's DFB and DIB make those of ICC_SRE_EL1 read
+ * as one, so the guest's ICC_SRE_EL1 holds nothing it could change. */
+void gic_cpu_init(unsigned cpu)
 {
-	enable_private(cpu, TIMER_INTID_HYP_PHYS);
-	enable_private(cpu, TIMER_INTID_VIRT);
-	enable_private(cpu, GIC_SGI_KICK);
+	u64 rd = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE;
+
+	*reg32(rd, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
+	while (*reg32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
+		;
+	gic_enable_private(cpu, GIC_SGI_KICK);
+
+	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_DFB |
+		     ICC_SRE_DIB | ICC_SRE_ENABLE);
+	isb();
+	write_sysreg(ICC_PMR_EL1, GIC_PRIORITY_MASK_ALL);
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	write_sysreg(ICC_CTLR_EL1, read_sysreg(ICC_CTLR_EL1) | ICC_CTLR_EOIMODE);
+	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
+	isb();
 }
 
 u32 gic_acknowledge(void)
@@ -192,9 +191,71 @@ void gic_send_sgi(u32 intid, unsigned cpu)
 	isb();
 }
 
+/* Make CPU `cpu` leave its guest: the kick SGI. A pass-through guest owns
+ * the distributor and the redistributors and may have disabled it (Linux
+ * disables every SGI and PPI it does not use), so it is enabled again first. */
+void gic_kick(unsigned cpu)
+{
+	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) |= GICD_CTLR_ENABLE_G1;
+	gic_enable_private(cpu, GIC_SGI_KICK);
+	gic_send_sgi(GIC_SGI_KICK, cpu);
+}
+
+/* ICH_AP<g>R<n>_EL2 are S3_4_C12_C<8 + g>_<n>: one case per register. */
+#define ICH_APRS(X) X(0) X(1) X(2) X(3)
+
+static unsigned apr_count(u64 vtr)
+{
+	return 1u << (ICH_VTR_PREBITS(vtr) + 1 - GIC_MIN_PREBITS);
+}
+
+/* The virtual CPU interface goes with the vCPU on a world switch: the
+ * guest's priority mask, binary points and group enables (ICH_VMCR_EL2),
+ * its active priorities, and the interrupts in its list registers.
+ * ICH_HCR_EL2 stays: the guest can neither read nor write it. */
+void gic_save_cpu(struct vgic_cpu_state *s)
+{
+	u64 vtr = read_sysreg(ICH_VTR_EL2);
+
+	s->vmcr = read_sysreg(ICH_VMCR_EL2);
+	for (unsigned n = 0; n < apr_count(vtr); n++) {
+#define SAVE_APR(i) case i: s->ap0r[i] = read_sysreg(S3_4_C12_C8_##i); \
+			    s->ap1r[i] = read_sysreg(S3_4_C12_C9_##i); break;
+		switch (n) {
+		ICH_APRS(SAVE_APR)
+		}
+#undef SAVE_APR
+	}
+	s->lr_used = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
+	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
+		if (s->lr_used & BIT(n))
+			s->lr[n] = read_list_register(n);
+}
+
+void gic_load_cpu(const struct vgic_cpu_state *s)
+{
+	u64 vtr = read_sysreg(ICH_VTR_EL2);
+
+	write_sysreg(ICH_VMCR_EL2, s->vmcr);
+	for (unsigned n = 0; n < apr_count(vtr); n++) {
+#define LOAD_APR(i) case i: write_sysreg(S3_4_C12_C8_##i, s->ap0r[i]); \
+			    write_sysreg(S3_4_C12_C9_##i, s->ap1r[i]); break;
+		switch (n) {
+		ICH_APRS(LOAD_APR)
+		}
+#undef LOAD_APR
+	}
+	/* Only list registers either vCPU uses: most VMs never get an interrupt
+	 * (only a pass-through guest does), and an empty one holds nothing. */
+	u32 live = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
+	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
+		if ((live | s->lr_used) & BIT(n))
+			write_list_register(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
+}
+
 /* An SGI between vCPUs of a VM that does not own the GIC: pending in each
- * target vCPU (vcpu->arch.pending_sgis, put into a list register when it
- * next enters, trap.c), whose CPU is kicked to get there soon. Targets are
+ * target vCPU (arch.pending, put into a list register before it next
+ * enters, vcpu.c), whose CPU is kicked to get there soon. Targets are
  * Aff0 = vCPU id with the other affinity levels 0, or all but the sender
  * (IRM). */
 static void send_virtual_sgi(struct vcpu *from, u64 value)
@@ -208,7 +269,7 @@ static void send_virtual_sgi(struct vcpu *from, u64 value)
 			(value & ICC_SGI1R_UPPER_AFF) == 0 && (ICC_SGI1R_TARGETS(value) & BIT(i));
 		if (!target)
 			continue;
-		__atomic_fetch_or(&vm->vcpus[i].arch.pending_sgis, sgi, __ATOMIC_RELEASE);
+		__atomic_fetch_or(&vm->vcpus[i].arch.pending, sgi, __ATOMIC_RELEASE);
 		if (i != from->id)
 			arch_vcpu_kick(&vm->vcpus[i]);
 	}
@@ -230,37 +291,26 @@ bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
 	return true;
 }
 
-static bool holds_virtual_timer(u64 lr)
+static bool holds_virtual_timer(const struct vgic_cpu_state *s)
 {
-	return (lr & ICH_LR_STATE_MASK) && (lr & ICH_LR_HW) && (u32)lr == TIMER_INTID_VIRT;
+	for (unsigned n = 0; n < GIC_MAX_LRS; n++)
+		if ((s->lr_used & BIT(n)) && (s->lr[n] & ICH_LR_STATE_MASK) &&
+		    (s->lr[n] & ICH_LR_HW) && (u32)s->lr[n] == TIMER_INTID_VIRT)
+			return true;
+	return false;
 }
 
-/* A world switch of the virtual CPU interface: the list registers, the
- * guest's priority mask and group enables (ICH_VMCR_EL2) and its active
- * priorities go with their vCPU. Called once the next vCPU's timer
- * registers are loaded. The virtual timer's list register is linked to the
- * physical PPI 27 (HW=1), which stays active until the guest's EOI: when
- * its vCPU leaves with that EOI still to come, the physical interrupt is
- * deactivated (the next vCPU's timer needs it), and made active again when
- * the vCPU returns, as if it had never left. */
-void gic_switch_virtual(struct arch_vcpu *prev, struct arch_vcpu *next)
+/* The virtual timer's list register is linked to the physical PPI 27
+ * (HW=1), which stays active until the guest's EOI. One PPI serves every
+ * vCPU's timer on this CPU: when a vCPU leaves with that EOI still to come,
+ * the physical interrupt is deactivated (the next vCPU's timer needs it),
+ * and made active again when the vCPU returns, as if it had never left.
+ * After gic_save_cpu(prev) and gic_load_cpu(next), with next's timer loaded. */
+void gic_switch_timer(const struct vgic_cpu_state *prev, const struct vgic_cpu_state *next)
 {
-	unsigned count = ICH_VTR_LISTREGS(read_sysreg(ICH_VTR_EL2)) + 1;
-	bool prev_timer = false, next_timer = false;
-
-	for (unsigned n = 0; n < count; n++) {
-		prev->vgic.lr[n] = read_list_register(n);
-		prev_timer |= holds_virtual_timer(prev->vgic.lr[n]);
-		write_list_register(n, next->vgic.lr[n]);
-		next_timer |= holds_virtual_timer(next->vgic.lr[n]);
-	}
-	prev->vgic.vmcr = read_sysreg(ICH_VMCR_EL2);
-	prev->vgic.ap1r0 = read_sysreg(ICH_AP1R0_EL2);
-	write_sysreg(ICH_VMCR_EL2, next->vgic.vmcr);
-	write_sysreg(ICH_AP1R0_EL2, next->vgic.ap1r0);
-	if (prev_timer)
+	if (holds_virtual_timer(prev))
 		write_sysreg(ICC_DIR_EL1, TIMER_INTID_VIRT);
-	if (next_timer)
+	if (holds_virtual_timer(next))
 		*reg32(PLATFORM_GICR_BASE + arch_cpu_id() * GICR_FRAMES_SIZE + GICR_SGI_BASE,
 		       GICR_ISACTIVER0) = BIT(TIMER_INTID_VIRT);
 	isb();

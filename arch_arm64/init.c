@@ -29,13 +29,21 @@ static void el2_trap_setup(void)
 	isb();
 }
 
+/* Every CPU's timer interrupts: the EL2 timer (the scheduler's tick) and
+ * the guests' virtual timer (handed to the running vCPU, trap.c). */
+static void enable_timers(unsigned cpu)
+{
+	gic_enable_private(cpu, TIMER_INTID_HYP_PHYS);
+	gic_enable_private(cpu, TIMER_INTID_VIRT);
+}
+
 _Noreturn void arm64_init(void)
 {
 	arm64_mmu_init();
 	el2_trap_setup();
 	gic_init();
 	gic_cpu_init(0);
-	gic_cpu_enable_private(0);
+	enable_timers(0);
 	hv_main(ALIGN_UP((u64)__image_end, PAGE_SIZE), PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE);
 }
 
@@ -47,6 +55,6 @@ _Noreturn void arm64_secondary_init(void)
 	arm64_mmu_enable();
 	el2_trap_setup();
 	gic_cpu_init(arch_cpu_id());
-	gic_cpu_enable_private(arch_cpu_id());
+	enable_timers(arch_cpu_id());
 	arch_vcpu_run(sched_first());
 }

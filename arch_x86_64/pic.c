@@ -62,6 +62,7 @@ void pit_oneshot(u64 microseconds)
 void pit_stop(void)
 {
 	outb(PIC_MASTER_DATA, PIC_MASK_ALL);
+	tick_taken = false;
 }
 
 /* Called by timer_interrupt_entry: note the tick, acknowledge it. */

@@ -137,7 +137,7 @@ _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 			slice_changed = false;
 		}
 		backend->run(vcpu, &e);
-		bool ticked = pit_tick_taken() && e.kind != EXIT_TIMER;
+		bool ticked = slice_us && pit_tick_taken() && e.kind != EXIT_TIMER;
 		struct vcpu *next = hv_handle_exit(vcpu, &e);
 		if (ticked && next == vcpu)
 			next = end_slice(vcpu);

@@ -146,6 +146,7 @@ def boot(target_name: str | None, guest: str | None, echo=True,
         raise linux.NotPrepared(linux.missing())
     if scenario.interactive and session is None:
         session = hand_over_console if echo and sys.stdin.isatty() else default_session
+    ensure_tools(target)            # booting, unlike building, needs what the target requires
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus)

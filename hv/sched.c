@@ -2,9 +2,10 @@
  * time slice on the hypervisor's timer; a vCPU that runs alone needs no tick
  * at all. A VM with several vCPUs runs alone, vCPU n pinned to physical CPU
  * n: the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
- * waits while it is off. When no VM is left, the run ends with the exit
+ * waits while it is off. When no VM is left, and every other CPU has left
+ * its guest and finished what it was saying, the run ends with the exit
  * statistics. A scenario may choose real-time reservations scheduled by EDF
- * instead (sched_edf.c): then the two functions below hand over to it. */
+ * instead (sched_edf.c): then the two functions at the end hand over to it. */
 #include "sched.h"
 #include "arch.h"
 #include "config.h"
@@ -38,12 +39,29 @@ static struct vcpu *start_slice(struct vcpu *vcpu)
 	return vcpu;
 }
 
+/* CPU n > 0 is parked: out of any guest, waiting for its vCPU to be on. */
+static volatile bool parked[VM_MAX_VCPUS];
+
 _Noreturn void sched_all_stopped(void)
 {
+	for (unsigned cpu = 1; cpu < vm_max_vcpus(); cpu++)
+		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE)) {
+			arch_vcpu_kick(&vms[0].vcpus[cpu]);	/* again: a guest may have hidden it */
+			arch_cpu_wait();	/* e.g. still printing its VM's stop report */
+		}
 	printf("hv: all VMs stopped\n");
 	stats_report();
 	printf("hv: powering off\n");
 	arch_power_off();
+}
+
+/* A secondary CPU with nothing left to run, under any policy: parked for good. */
+_Noreturn void sched_park(unsigned cpu)
+{
+	__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+	arch_cpu_wake_all();
+	for (;;)
+		arch_cpu_wait();
 }
 
 /* A secondary CPU: its own vCPU when that is on; else wait for CPU_ON. */
@@ -51,8 +69,13 @@ static struct vcpu *pinned_vcpu(unsigned cpu)
 {
 	struct vcpu *v = &vms[0].vcpus[cpu];
 
-	while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
-		arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+	if (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+		arch_cpu_wake_all();
+		while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
+			arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+		__atomic_store_n(&parked[cpu], false, __ATOMIC_RELAXED);
+	}
 	return v;
 }
 

@@ -12,3 +12,4 @@ extern const enum sched_policy sched_policy;	/* vmconfig.c */
 
 struct vcpu *edf_next(struct vcpu *current);	/* sched_edf.c */
 _Noreturn void sched_all_stopped(void);		/* sched.c: the run ends */
+_Noreturn void sched_park(unsigned cpu);	/* sched.c: a secondary CPU is done */

@@ -82,8 +82,11 @@ static struct vcpu *earliest_deadline(unsigned cpu, struct vcpu *current, u64 no
 	return best;
 }
 
-/* Taking turns (see above): which CPU runs, and when each one's turn ends. */
+/* Taking turns (see above): which CPU runs, and when each one's turn ends.
+ * Once every VM has stopped, turns end: the boot CPU ends the run, the
+ * others park (sched.c). */
 static volatile unsigned turn;
+static volatile bool turns_over;
 static volatile bool joined[HV_MAX_CPUS];
 static u64 turn_end[HV_MAX_CPUS];
 
@@ -102,7 +105,7 @@ static unsigned next_joined(unsigned cpu)
  * the next CPU now". Returns the time, which has moved on meanwhile. */
 static u64 take_turn(unsigned cpu, u64 now)
 {
-	if (vm_max_vcpus() < 2)
+	if (vm_max_vcpus() < 2 || __atomic_load_n(&turns_over, __ATOMIC_ACQUIRE))
 		return now;
 	if (!joined[cpu]) {
 		joined[cpu] = true;
@@ -114,7 +117,8 @@ static u64 take_turn(unsigned cpu, u64 now)
 		__atomic_store_n(&turn, next_joined(cpu), __ATOMIC_RELEASE);
 		arch_cpu_wake_all();
 	}
-	while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != cpu)
+	while (__atomic_load_n(&turn, __ATOMIC_ACQUIRE) != cpu &&
+	       !__atomic_load_n(&turns_over, __ATOMIC_ACQUIRE))
 		arch_cpu_wait();
 	now = arch_clock_now();
 	turn_end[cpu] = now + SMP_QUANTUM_US * arch_clock_hz() / USEC_PER_SEC;
@@ -148,9 +152,11 @@ struct vcpu *edf_next(struct vcpu *current)
 			return v;
 		}
 		if (!any_vm_left()) {
+			__atomic_store_n(&turns_over, true, __ATOMIC_RELEASE);
+			arch_cpu_wake_all();
 			if (cpu == 0)
 				sched_all_stopped();
-			next_period = NEVER;
+			sched_park(cpu);
 		}
 		/* Nobody may run: spin until a period starts, or a vCPU is
 		 * switched on (PSCI CPU_ON) or stopped, taking turns meanwhile. */

@@ -77,9 +77,9 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		panic("vm %s: a Linux guest owns the real UART and GIC: it must run alone", vm->name);
 	vm->vcpu_count = cfg->vcpu_count ? cfg->vcpu_count : 1;
 	if (vm->vcpu_count > VM_MAX_VCPUS ||
-	    (vm->vcpu_count > 1 && !vm->passthrough && sched_policy != SCHED_EDF))
-		panic("vm %s: %u vCPUs: at most %u, and more than one only for a Linux guest "
-		      "or under the EDF policy", vm->name, vm->vcpu_count, VM_MAX_VCPUS);
+	    (vm->vcpu_count > 1 && vm_config_count != 1 && sched_policy != SCHED_EDF))
+		panic("vm %s: %u vCPUs: at most %u, and more than one only for a VM that runs "
+		      "alone or under the EDF policy", vm->name, vm->vcpu_count, VM_MAX_VCPUS);
 	vm->params = cfg->params;
 	vm->param_count = cfg->param_count;
 	vm->ram = (struct mem_region){
@@ -130,14 +130,18 @@ unsigned vm_max_vcpus(void)
 	return n;
 }
 
+/* The other vCPUs of a stopping VM may be in the guest on their own CPUs:
+ * each is kicked out (the scheduler then parks its CPU), after the reason
+ * is printed. The run's end waits for them (sched.c), so that a report this
+ * CPU prints after this is never cut short by the power-off. */
 void vm_stop(struct vm *vm, const char *why)
 {
 	vconsole_flush(vm);
 	vm->stopped = true;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i].runnable = false;
+	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 	for (unsigned i = 0; vm->vcpu_count > 1 && i < vm->vcpu_count; i++)
 		if (vm->vcpus[i].id != arch_cpu_id())	/* the others, on their own CPUs */
 			arch_vcpu_kick(&vm->vcpus[i]);
-	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 }

@@ -69,7 +69,7 @@ struct vm_config {
 	const u8 *image;
 	const u8 *image_end;
 	u64 ram_size;		/* bytes of guest RAM */
-	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a Linux guest */
+	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a VM that runs alone */
 	struct linux_blobs boot;	/* .dtb == NULL: not a Linux guest */
 	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
 	u64 period_us;		/* EDF policy: each vCPU's reservation, budget_us[n] */

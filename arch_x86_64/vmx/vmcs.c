@@ -24,7 +24,7 @@ extern const u8 vmx_exit_entry[];	/* vmx_entry.S: the host RIP of every exit */
 #define PREEMPTION_TIMER_MAX	0xffffffffULL	/* the field is 32 bits wide */
 
 static u32 pin_controls, pin_controls_timer;
-static u64 slice_deadline;			/* TSC at which the slice ends; 0: none */
+u64 vmx_slice_deadline;				/* TSC at which the slice ends; 0: none */
 static struct vcpu *current_vcpu;		/* whose VMCS is current */
 
 static void write_controls(const struct x86_boot_state *s)
@@ -229,17 +229,15 @@ void vmx_set_timer(struct vcpu *vcpu, u64 microseconds)
 
 	(void)vcpu;
 	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, tsc_ticks ? pin_controls_timer : pin_controls);
-	slice_deadline = tsc_ticks ? rdtsc() + tsc_ticks : 0;
+	vmx_slice_deadline = tsc_ticks ? rdtsc() + tsc_ticks : 0;
 }
 
 /* The timer counts down at the TSC rate divided by 2^IA32_VMX_MISC[4:0]
  * while the guest runs, and exits at zero (at once, if the slice is over). */
 void vmx_arm_timer(void)
 {
-	if (!slice_deadline)
-		return;
 	u64 now = rdtsc(), rate = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
-	u64 left = (slice_deadline > now ? slice_deadline - now : 0) >> rate;
+	u64 left = (vmx_slice_deadline > now ? vmx_slice_deadline - now : 0) >> rate;
 
 	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, left > PREEMPTION_TIMER_MAX ? PREEMPTION_TIMER_MAX : left);
 }

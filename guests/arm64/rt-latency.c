@@ -33,7 +33,7 @@ static u64 next_delay(void)
 	return DELAY_MIN + (seed >> 33) % DELAY_SPAN;
 }
 
-struct frame *guest_exception(struct frame *f, u64 kind)
+struct frame *irq_exception(struct frame *f, u64 kind)
 {
 	if (kind != EXC_IRQ) {
 		printf("FAIL: exception kind %lu at 0x%lx\n", kind, f->elr);

@@ -12,11 +12,11 @@ burn:
 	b.ne	1b
 2:	ret
 
-	/* secondary_entry: where PSCI CPU_ON starts another vCPU, with x0 =
-	 * the top of its stack; then secondary_main() (rt.c). */
-	.global	secondary_entry
-secondary_entry:
+	/* rt_secondary_entry: where PSCI CPU_ON starts another vCPU, with x0 =
+	 * the top of its stack; then rt_secondary_main() (rt.c). */
+	.global	rt_secondary_entry
+rt_secondary_entry:
 	mov	sp, x0
-	bl	secondary_main
+	bl	rt_secondary_main
 3:	wfi
 	b	3b

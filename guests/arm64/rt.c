@@ -184,8 +184,8 @@ static void release_due(u64 now)
 /* -- threads -------------------------------------------------------------------- */
 
 void burn(u64 iterations);		/* rt.S: 2 instructions each */
-void secondary_entry(void);		/* rt.S: PSCI CPU_ON lands here */
-void secondary_main(void);
+void rt_secondary_entry(void);		/* rt.S: PSCI CPU_ON lands here */
+void rt_secondary_main(void);
 static void job_body(u64 task);
 
 /* A frame that starts `entry(arg)` on its own stack with interrupts on. */
@@ -259,7 +259,7 @@ static struct frame *finish(unsigned cpu)
 	return idle_frame[cpu];
 }
 
-struct frame *guest_exception(struct frame *f, u64 kind)
+struct frame *irq_exception(struct frame *f, u64 kind)
 {
 	unsigned cpu = vcpu_id();
 	struct frame *next;
@@ -361,7 +361,7 @@ static void dump(void)
 	}
 }
 
-void secondary_main(void)
+void rt_secondary_main(void)
 {
 	irq_setup(kernel_stack[1] + STACK_SIZE);
 	__atomic_store_n(&vcpu1_up, true, __ATOMIC_RELEASE);
@@ -372,7 +372,7 @@ static void run_tasks(void)
 {
 	irq_setup(kernel_stack[0] + STACK_SIZE);
 	if (nvcpus > 1) {
-		s64 r = psci_cpu_on(1, secondary_entry, (u64)(idle_stack[1] + STACK_SIZE));
+		s64 r = psci_cpu_on(1, rt_secondary_entry, (u64)(idle_stack[1] + STACK_SIZE));
 		check(r == 0, "vCPU 1 switched on (PSCI CPU_ON returned %ld)", r);
 		while (!__atomic_load_n(&vcpu1_up, __ATOMIC_ACQUIRE))
 			;

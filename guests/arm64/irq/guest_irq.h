@@ -14,7 +14,7 @@
 
 #define INTID_VTIMER		27	/* CNTV, PPI 11 */
 #define INTID_SPURIOUS		1023
-#define EXC_SYNC		0	/* guest_exception() kinds (vectors.S) */
+#define EXC_SYNC		0	/* irq_exception() kinds (vectors.S) */
 #define EXC_IRQ			1
 
 #define PSCI_CPU_ON		0xc4000003
@@ -48,9 +48,9 @@ struct frame {
 
 /* Called by every vector with the saved frame; returns the frame to resume.
  * Each guest that includes the vectors defines it. */
-struct frame *guest_exception(struct frame *f, u64 kind);
+struct frame *irq_exception(struct frame *f, u64 kind);
 _Noreturn void frame_resume(struct frame *f);	/* vectors.S: ERET into a frame */
-extern char el1_vectors[];
+extern char irq_vectors[];
 
 static inline void irqs_on(void) { __asm__ volatile("msr daifclr, #2" ::: "memory"); }
 static inline void irqs_off(void) { __asm__ volatile("msr daifset, #2" ::: "memory"); }
@@ -89,7 +89,7 @@ static inline void distributor_on(void)
 static inline void irq_setup(void *kernel_stack_top)
 {
 	write_sysreg(tpidrro_el0, (u64)kernel_stack_top);
-	write_sysreg(vbar_el1, (u64)el1_vectors);
+	write_sysreg(vbar_el1, (u64)irq_vectors);
 	if (!hypervisor_present() && vcpu_id() == 0)
 		distributor_on();
 	write_sysreg(icc_sre_el1, read_sysreg(icc_sre_el1) | ICC_SRE_SRE);

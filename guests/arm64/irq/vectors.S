@@ -3,7 +3,7 @@
  * guest carries them. Every entry reads the counter at once (the interrupt's
  * arrival, as the guest sees it), saves the interrupted context as a frame
  * on the current stack, moves to this vCPU's own kernel stack (its top in
- * TPIDRRO_EL0, set by irq_setup) and calls guest_exception(frame, kind);
+ * TPIDRRO_EL0, set by irq_setup) and calls irq_exception(frame, kind);
  * the frame it returns is resumed: the same one, or another thread's, for
  * a kernel that switches threads (a thread's stack may then be taken up by
  * another vCPU at once: the kernel must not be standing on it). Frame
@@ -25,13 +25,13 @@
 	mrs	x0, tpidr_el1
 	stp	x0, x1, [sp]
 	mov	x1, #\kind
-	b	exception_common
+	b	irq_common
 	.endm
 
 	.text
 	.balign	0x800
-	.global	el1_vectors
-el1_vectors:
+	.global	irq_vectors
+irq_vectors:
 	.irp	kind, KIND_SYNC, KIND_IRQ, KIND_FIQ, KIND_SERROR	/* current EL, SP_EL0 */
 	ventry	\kind
 	.endr
@@ -45,7 +45,7 @@ el1_vectors:
 	ventry	\kind
 	.endr
 
-exception_common:
+irq_common:
 	stp	x2, x3, [sp, #16 * 1]
 	stp	x4, x5, [sp, #16 * 2]
 	stp	x6, x7, [sp, #16 * 3]
@@ -67,7 +67,7 @@ exception_common:
 	mov	x0, sp
 	mrs	x2, tpidrro_el0		/* this vCPU's kernel stack */
 	mov	sp, x2
-	bl	guest_exception		/* (frame, kind) -> frame to resume */
+	bl	irq_exception		/* (frame, kind) -> frame to resume */
 	.global	frame_resume
 frame_resume:				/* frame_resume(frame): also a thread's first entry */
 	mov	sp, x0
