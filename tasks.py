@@ -146,6 +146,23 @@ def fuzz(c, target="arm64", seed=None, iterations=None):
           f"digest {r['digest']}; the victim finished; log {r['log']}")
 
 
+@task(help={"experiment": "uniprocessor, multiprocessor, latency, or all (the default); "
+                          "./lab rt NAME is ./lab rt --experiment NAME"})
+def rt(c, experiment="all"):
+    """Real-time experiments: rt/'s analysis against the hypervisor's EDF
+    reservations, in instructions (QEMU -icount). Writes
+    build/rt/EXPERIMENT.json, .png, .svg and .txt; exits 1 if a conclusion fails."""
+    from harness import rt_experiments
+    failed = []
+    for name in rt_experiments.EXPERIMENTS if experiment == "all" else [experiment]:
+        results, problems = _run(rt_experiments.run, name)
+        print((rt_experiments.RT_DIR / f"{name}.txt").read_text())
+        print(f"wrote build/rt/{name}.json, .png, .svg and .txt\n")
+        failed += [f"{name}: {p}" for p in problems]
+    if failed:
+        raise Exit("error: " + "\nerror: ".join(failed), code=1)
+
+
 @task(name="list")
 def list_(c):
     """Show the targets and the scenarios (guests) each can boot."""

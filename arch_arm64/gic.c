@@ -5,6 +5,7 @@
  * to a guest; the guest's own EOI, through a list register with HW=1,
  * deactivates the physical interrupt. */
 #include "gic.h"
+#include "arch.h"
 #include "config.h"
 #include "esr.h"
 #include "exit.h"
@@ -13,6 +14,10 @@
 
 #define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
 #define ICC_SGI1R_INTID_SHIFT	24
+#define ICC_SGI1R_TARGETS(v)	FIELD(v, 15, 0)		/* Aff0 values, as a bit mask */
+#define ICC_SGI1R_INTID(v)	FIELD(v, 27, 24)
+#define ICC_SGI1R_IRM		BIT(40)			/* every PE but the sender */
+#define ICC_SGI1R_UPPER_AFF	(MASK(23, 16) | MASK(39, 32) | MASK(55, 48))	/* Aff1-3 */
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
@@ -24,6 +29,7 @@
 #define GICR_SGI_BASE		0x10000	/* second 64 KiB frame */
 #define GICR_IGROUPR0		0x0080	/* in SGI_base */
 #define GICR_ISENABLER0		0x0100
+#define GICR_ISACTIVER0		0x0300
 #define GICR_IPRIORITYR		0x0400
 
 #define ICC_SRE_SRE		BIT(0)	/* system-register interface */
@@ -39,6 +45,7 @@
 #define ICH_VTR_PREBITS(v)	FIELD(v, 28, 26)	/* preemption bits, minus one */
 #define GIC_MIN_PREBITS		5	/* 5 bits: one ICH_AP<g>R<n>_EL2 per group */
 #define ICH_LR_STATE_PENDING	(1ULL << 62)
+#define ICH_LR_STATE_MASK	(3ULL << 62)	/* pending, active, or both */
 #define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
 #define ICH_LR_GROUP1		BIT(60)
 #define ICH_LR_PRIORITY_SHIFT	48
@@ -246,13 +253,65 @@ void gic_load_cpu(const struct vgic_cpu_state *s)
 			write_list_register(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
 }
 
+/* An SGI between vCPUs of a VM that does not own the GIC: pending in each
+ * target vCPU (arch.pending, put into a list register before it next
+ * enters, vcpu.c), whose CPU is kicked to get there soon. Targets are
+ * Aff0 = vCPU id with the other affinity levels 0, or all but the sender
+ * (IRM). */
+static void send_virtual_sgi(struct vcpu *from, u64 value)
+{
+	struct vm *vm = from->vm;
+	u32 sgi = (u32)BIT(ICC_SGI1R_INTID(value));
+	bool others = value & ICC_SGI1R_IRM;
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		bool target = others ? i != from->id :
+			(value & ICC_SGI1R_UPPER_AFF) == 0 && (ICC_SGI1R_TARGETS(value) & BIT(i));
+		if (!target)
+			continue;
+		__atomic_fetch_or(&vm->vcpus[i].arch.pending, sgi, __ATOMIC_RELEASE);
+		if (i != from->id)
+			arch_vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
 /* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned
- * to CPU n, the guest's target list is already the physical one. */
+ * to CPU n, a pass-through guest's target list is already the physical
+ * one; any other guest's SGIs stay virtual. */
 bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
-	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
+	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write)
 		return false;
+	if (!vcpu->vm->passthrough) {
+		send_virtual_sgi(vcpu, e->value);
+		return true;
+	}
 	write_sysreg(ICC_SGI1R_EL1, e->value);
 	isb();
 	return true;
+}
+
+static bool holds_virtual_timer(const struct vgic_cpu_state *s)
+{
+	for (unsigned n = 0; n < GIC_MAX_LRS; n++)
+		if ((s->lr_used & BIT(n)) && (s->lr[n] & ICH_LR_STATE_MASK) &&
+		    (s->lr[n] & ICH_LR_HW) && (u32)s->lr[n] == TIMER_INTID_VIRT)
+			return true;
+	return false;
+}
+
+/* The virtual timer's list register is linked to the physical PPI 27
+ * (HW=1), which stays active until the guest's EOI. One PPI serves every
+ * vCPU's timer on this CPU: when a vCPU leaves with that EOI still to come,
+ * the physical interrupt is deactivated (the next vCPU's timer needs it),
+ * and made active again when the vCPU returns, as if it had never left.
+ * After gic_save_cpu(prev) and gic_load_cpu(next), with next's timer loaded. */
+void gic_switch_timer(const struct vgic_cpu_state *prev, const struct vgic_cpu_state *next)
+{
+	if (holds_virtual_timer(prev))
+		write_sysreg(ICC_DIR_EL1, TIMER_INTID_VIRT);
+	if (holds_virtual_timer(next))
+		*reg32(PLATFORM_GICR_BASE + arch_cpu_id() * GICR_FRAMES_SIZE + GICR_SGI_BASE,
+		       GICR_ISACTIVER0) = BIT(TIMER_INTID_VIRT);
+	isb();
 }

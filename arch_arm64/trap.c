@@ -139,10 +139,15 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 }
 
 /* A device interrupt: the guest that owns the real devices gets it through
- * a list register; nobody else has a device, so it is just ended. */
+ * a list register; nobody else has a device, so it is just ended. The
+ * virtual timer's interrupt goes to whichever guest runs: its CNTV_*
+ * registers are that vCPU's (vcpu.c switches them, and gic.c the state of
+ * the interrupt). */
 static void route_interrupt(struct vcpu *vcpu, u32 intid)
 {
-	if (!vcpu->vm->passthrough || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
+	bool for_guest = vcpu->vm->passthrough || intid == TIMER_INTID_VIRT;
+
+	if (!for_guest || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
 		gic_end_of_interrupt(intid);
 	} else if (intid < GIC_SGI_COUNT) {	/* an SGI cannot be linked to its
 						 * physical twin (HW=1 needs pINTID >= 16): EL2 ends

@@ -84,6 +84,7 @@ void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
 	save_vcpu(prev);
 	load_vcpu(next);
+	gic_switch_timer(&prev->arch.gic, &next->arch.gic);	/* now next's timer is loaded */
 	__asm__ volatile("clrex" : : : "memory");	/* no exclusive access carries over */
 }
 

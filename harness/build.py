@@ -76,6 +76,17 @@ def vmcs_fields() -> list[dict]:
     return fields
 
 
+def reservation_of(s: Scenario, vm: str) -> dict:
+    """A VM's reservation for vmconfig.c: the period and one budget per vCPU
+    (scenario.check_realtime has checked them)."""
+    r = s.reservation.get(vm)
+    if r is None:
+        return dict(period_us=0, budget_us=[])
+    budgets = r["budget_us"]
+    return dict(period_us=r["period_us"],
+                budget_us=budgets if isinstance(budgets, list) else [budgets] * s.vcpus.get(vm, 1))
+
+
 class Build:
     def __init__(self, target: Target, build_dir: Path | None = None):
         self.target = target
@@ -146,7 +157,8 @@ class Build:
         for vm, guest in s.vms.items():
             entry = dict(name=vm, guest=guest, from_reset=vm in s.from_reset,
                          vcpu_count=s.vcpus.get(vm, 1),
-                         ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB)
+                         ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB,
+                         params=s.params.get(vm, []), **reservation_of(s, vm))
             if guest == linux.GUEST:
                 entry.update(self.linux_vm(s, vm), image=None)
             else:
