@@ -10,14 +10,15 @@ Layout:
   build/containers/rootfs/           bin/busybox, an applet link each, /etc/passwd, /etc/group
   build/containers/rootfs.tar        the same, for `podman import`
 """
+import errno
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-import time
 import tempfile
+import time
 from pathlib import Path
 
 from . import BUILD, ROOT, HarnessError
@@ -181,6 +182,8 @@ events_logger = "file"
 """
 IMAGE = "localhost/lab-busybox"
 PODMAN_SYSTEM_PATHS = [Path("/var/lib/containers"), Path("/run/netns"), Path("/run/libpod")]
+CGROUP_REMOVE_TRIES = 100           # a hang guard: conmon is gone within moments
+CGROUP_REMOVE_PAUSE = 0.1
 
 
 class Podman:
@@ -213,8 +216,10 @@ class Podman:
         return ["--network", "none", "--cgroup-parent", self.cgroup_parent]
 
     def __call__(self, *args, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+        # cwd: conmon, started by podman, writes an `oom` file into its working
+        # directory when a container is OOM-killed
         return subprocess.run(self.argv(*args), env=self.env(), capture_output=True, text=True,
-                              timeout=timeout, **kwargs)
+                              timeout=timeout, cwd=self.work, **kwargs)
 
     def import_rootfs(self) -> None:
         r = self("import", "-q", str(ROOTFS_TAR), IMAGE)
@@ -222,13 +227,19 @@ class Podman:
             raise HarnessError(f"podman import failed: {r.stderr.strip()}")
 
     def close(self) -> None:
+        """Remove our cgroup parent (the last conmon may still be exiting: a
+        busy group is retried a while) and what podman made outside."""
         for hierarchy in Path("/sys/fs/cgroup").iterdir():
             parent = hierarchy / self.cgroup_parent.strip("/")
             for d in sorted(parent.glob("**/"), key=lambda p: len(str(p)), reverse=True):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
+                for _ in range(CGROUP_REMOVE_TRIES):
+                    try:
+                        d.rmdir()
+                        break
+                    except OSError as e:
+                        if e.errno != errno.EBUSY:
+                            break
+                        time.sleep(CGROUP_REMOVE_PAUSE)
         for path in PODMAN_SYSTEM_PATHS:
             if path not in self.existed and path.exists():
                 if os.path.ismount(path):

@@ -143,11 +143,11 @@ def leftovers(rt: Runtime, cid: str, pid: int | None = None, saved: dict | None 
 
 
 def shell_in_terminal(argv: list[str], line: str, expect: str, exit_code: int,
-                      env: dict | None = None) -> tuple[str, int]:
+                      env: dict | None = None, cwd=None) -> tuple[str, int]:
     """Drive a shell in a pty (pexpect): type `line`, wait for `expect`, exit
     with `exit_code`; what came before `expect`, and the exit status."""
     import pexpect
-    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", timeout=60, env=env)
+    child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", timeout=60, env=env, cwd=cwd)
     try:
         child.expect_exact("# ")
         child.sendline(line)

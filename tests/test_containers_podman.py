@@ -38,6 +38,8 @@ def podman():
         finally:
             p.close()
             shutil.rmtree(work, ignore_errors=True)
+        left = list(Path("/sys/fs/cgroup").glob(f"*/{p.cgroup_parent.strip('/')}"))
+        assert left == [], f"podman's cgroups left behind: {left}"
 
 
 def run(podman, *args, **kwargs):
@@ -108,5 +110,5 @@ def test_interactive_terminal(podman):
     """podman run -it: conmon gets the pty master over --console-socket."""
     argv = podman.argv("run", "-it", "--rm", *podman.run_args(), hc.IMAGE, "sh")
     seen, status = shell_in_terminal(argv, "tty; echo answer=$((6*7))", "answer=42", 3,
-                                     env=podman.env())
+                                     env=podman.env(), cwd=podman.work)
     assert re.search(r"/dev/pts/\d+", seen) and status == 3
