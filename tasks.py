@@ -97,10 +97,18 @@ def bench(c, target=None, lesson=None, guest=None):
     """Measure exit costs in instructions (QEMU -icount) and the clean build
     time; write build/bench/TARGET.json. With --lesson paging: the paging
     guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
-    and paging.png."""
+    and paging.png. With --target containers: ocirun's container lifecycle
+    against runc's and crun's, build/bench/containers.json."""
     from harness import bench as b
     from harness import logs
     logs.start("bench")
+    if target == "containers":
+        from harness import containers
+        report = _run(containers.bench)
+        for name, m in report["metrics"].items():
+            print(f"{name:<30}{m['value']:>10}  {m['unit']}")
+        print("\n".join(report["notes"]) + "\nwrote build/bench/containers.json")
+        return
     if guest is not None:
         if guest != "linux" or target not in (None, "arm64"):
             raise Exit("error: --guest linux, on --target arm64, is the one guest benchmark",
@@ -125,6 +133,40 @@ def bench(c, target=None, lesson=None, guest=None):
     print(b.table(reports))
     for r in reports:
         print(f"wrote build/bench/{r['target']}.json")
+
+
+@task(help={"target": "target name, default arm64 (the x86 fuzzer is its own guest)",
+            "seed": "the PRNG's seed, default 1: the same seed repeats the same run",
+            "iterations": "operations before the last one, default 1000000"})
+def fuzz(c, target="arm64", seed=None, iterations=None):
+    """Boot the hostile fuzzing guest beside its victim with this seed and
+    count: zero hypervisor faults, the victim finishes, and the digest the
+    guest prints repeats with the seed (guests/<arch>/fuzz.c)."""
+    from harness import fuzz as f
+    from harness import logs
+    logs.start("fuzz")
+    seed = 1 if seed is None else _number("--seed", seed, 0, 2**64 - 1)
+    iterations = 1_000_000 if iterations is None else _number("--iterations", iterations, 1)
+    r = _run(f.run, target, seed, iterations)
+    print(f"\nfuzz: {r['iterations']} operations from seed {r['seed']} on {r['target']}, "
+          f"digest {r['digest']}; the victim finished; log {r['log']}")
+
+
+@task(help={"experiment": "uniprocessor, multiprocessor, latency, or all (the default); "
+                          "./lab rt NAME is ./lab rt --experiment NAME"})
+def rt(c, experiment="all"):
+    """Real-time experiments: rt/'s analysis against the hypervisor's EDF
+    reservations, in instructions (QEMU -icount). Writes
+    build/rt/EXPERIMENT.json, .png, .svg and .txt; exits 1 if a conclusion fails."""
+    from harness import rt_experiments
+    failed = []
+    for name in rt_experiments.EXPERIMENTS if experiment == "all" else [experiment]:
+        results, problems = _run(rt_experiments.run, name)
+        print((rt_experiments.RT_DIR / f"{name}.txt").read_text())
+        print(f"wrote build/rt/{name}.json, .png, .svg and .txt\n")
+        failed += [f"{name}: {p}" for p in problems]
+    if failed:
+        raise Exit("error: " + "\nerror: ".join(failed), code=1)
 
 
 @task(name="list")
@@ -172,3 +214,22 @@ def prepare_linux(c, arch="arm64"):
     if arch not in ("arm64", "amd64"):
         raise Exit(f"error: --arch {arch}: arm64 or amd64", code=1)
     _run(linux.prepare if arch == "arm64" else kvm_svm.prepare)
+
+
+@task(name="containers-rootfs")
+def containers_rootfs(c):
+    """Fetch Debian's busybox-static (this machine's architecture) by package
+    name and build the containers' rootfs and its tarball under
+    build/containers/ (needs root)."""
+    from harness import containers
+    _run(containers.prepare_rootfs)
+
+
+@task(help={"name": "the lesson: namespaces", "json": "print the facts as JSON"})
+def lesson(c, name, json=False):
+    """Walk a lesson's experiments step by step and print what each shows
+    (`namespaces`: UTS, PID, mount, network, user namespaces, setns, and a
+    cgroup's OOM killer; needs root; docs/namespaces.md explains them)."""
+    from harness import containers
+    print(_run(containers.lesson, name, json), end="")
+

@@ -5,6 +5,7 @@
  * to a guest; the guest's own EOI, through a list register with HW=1,
  * deactivates the physical interrupt. */
 #include "gic.h"
+#include "arch.h"
 #include "config.h"
 #include "esr.h"
 #include "exit.h"
@@ -13,6 +14,10 @@
 
 #define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
 #define ICC_SGI1R_INTID_SHIFT	24
+#define ICC_SGI1R_TARGETS(v)	FIELD(v, 15, 0)		/* Aff0 values, as a bit mask */
+#define ICC_SGI1R_INTID(v)	FIELD(v, 27, 24)
+#define ICC_SGI1R_IRM		BIT(40)			/* every PE but the sender */
+#define ICC_SGI1R_UPPER_AFF	(MASK(23, 16) | MASK(39, 32) | MASK(55, 48))	/* Aff1-3 */
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
@@ -24,9 +29,12 @@
 #define GICR_SGI_BASE		0x10000	/* second 64 KiB frame */
 #define GICR_IGROUPR0		0x0080	/* in SGI_base */
 #define GICR_ISENABLER0		0x0100
+#define GICR_ISACTIVER0		0x0300
 #define GICR_IPRIORITYR		0x0400
 
 #define ICC_SRE_SRE		BIT(0)	/* system-register interface */
+#define ICC_SRE_DFB		BIT(1)	/* FIQ bypass off: EL1's DFB reads as one */
+#define ICC_SRE_DIB		BIT(2)	/* IRQ bypass off: EL1's DIB reads as one */
 #define ICC_SRE_ENABLE		BIT(3)	/* lower ELs may use ICC_SRE_EL1 */
 #define GIC_PRIORITY_DEFAULT	0xa0
 #define GIC_PRIORITY_MASK_ALL	0xff	/* ICC_PMR_EL1: let every priority in */
@@ -34,7 +42,10 @@
 
 #define ICH_HCR_EN		BIT(0)	/* virtual CPU interface on */
 #define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
+#define ICH_VTR_PREBITS(v)	FIELD(v, 28, 26)	/* preemption bits, minus one */
+#define GIC_MIN_PREBITS		5	/* 5 bits: one ICH_AP<g>R<n>_EL2 per group */
 #define ICH_LR_STATE_PENDING	(1ULL << 62)
+#define ICH_LR_STATE_MASK	(3ULL << 62)	/* pending, active, or both */
 #define ICH_LR_HW		BIT(61)	/* virtual EOI deactivates pINTID */
 #define ICH_LR_GROUP1		BIT(60)
 #define ICH_LR_PRIORITY_SHIFT	48
@@ -51,7 +62,20 @@ void gic_init(void)
 	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
 }
 
-/* Every CPU: wake its redistributor, and set up its CPU interface. */
+/* A private interrupt (SGI or PPI) of physical CPU `cpu`: Group 1, the
+ * default priority, enabled in that CPU's redistributor. */
+void gic_enable_private(unsigned cpu, u32 intid)
+{
+	u64 sgi = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE + GICR_SGI_BASE;
+
+	*reg32(sgi, GICR_IGROUPR0) |= BIT(intid);
+	*(volatile u8 *)(sgi + GICR_IPRIORITYR + intid) = GIC_PRIORITY_DEFAULT;
+	*reg32(sgi, GICR_ISENABLER0) = BIT(intid);
+}
+
+/* Every CPU: wake its redistributor, set up its CPU interface, and accept
+ * the other CPUs' kick. EL2's DFB and DIB make those of ICC_SRE_EL1 read
+ * as one, so the guest's ICC_SRE_EL1 holds nothing it could change. */
 void gic_cpu_init(unsigned cpu)
 {
 	u64 rd = PLATFORM_GICR_BASE + cpu * GICR_FRAMES_SIZE;
@@ -59,23 +83,16 @@ void gic_cpu_init(unsigned cpu)
 	*reg32(rd, GICR_WAKER) &= ~GICR_WAKER_PROCESSOR_SLEEP;
 	while (*reg32(rd, GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
+	gic_enable_private(cpu, GIC_SGI_KICK);
 
-	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_ENABLE);
+	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | ICC_SRE_SRE | ICC_SRE_DFB |
+		     ICC_SRE_DIB | ICC_SRE_ENABLE);
 	isb();
 	write_sysreg(ICC_PMR_EL1, GIC_PRIORITY_MASK_ALL);
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
 	write_sysreg(ICC_CTLR_EL1, read_sysreg(ICC_CTLR_EL1) | ICC_CTLR_EOIMODE);
 	write_sysreg(ICH_HCR_EL2, ICH_HCR_EN);
 	isb();
-}
-
-void gic_enable_ppi(u32 intid)
-{
-	u64 sgi = PLATFORM_GICR_BASE + GICR_SGI_BASE;
-
-	*reg32(sgi, GICR_IGROUPR0) |= BIT(intid);
-	*(volatile u8 *)(sgi + GICR_IPRIORITYR + intid) = GIC_PRIORITY_DEFAULT;
-	*reg32(sgi, GICR_ISENABLER0) = BIT(intid);
 }
 
 u32 gic_acknowledge(void)
@@ -174,13 +191,127 @@ void gic_send_sgi(u32 intid, unsigned cpu)
 	isb();
 }
 
+/* Make CPU `cpu` leave its guest: the kick SGI. A pass-through guest owns
+ * the distributor and the redistributors and may have disabled it (Linux
+ * disables every SGI and PPI it does not use), so it is enabled again first. */
+void gic_kick(unsigned cpu)
+{
+	*reg32(PLATFORM_GICD_BASE, GICD_CTLR) |= GICD_CTLR_ENABLE_G1;
+	gic_enable_private(cpu, GIC_SGI_KICK);
+	gic_send_sgi(GIC_SGI_KICK, cpu);
+}
+
+/* ICH_AP<g>R<n>_EL2 are S3_4_C12_C<8 + g>_<n>: one case per register. */
+#define ICH_APRS(X) X(0) X(1) X(2) X(3)
+
+static unsigned apr_count(u64 vtr)
+{
+	return 1u << (ICH_VTR_PREBITS(vtr) + 1 - GIC_MIN_PREBITS);
+}
+
+/* The virtual CPU interface goes with the vCPU on a world switch: the
+ * guest's priority mask, binary points and group enables (ICH_VMCR_EL2),
+ * its active priorities, and the interrupts in its list registers.
+ * ICH_HCR_EL2 stays: the guest can neither read nor write it. */
+void gic_save_cpu(struct vgic_cpu_state *s)
+{
+	u64 vtr = read_sysreg(ICH_VTR_EL2);
+
+	s->vmcr = read_sysreg(ICH_VMCR_EL2);
+	for (unsigned n = 0; n < apr_count(vtr); n++) {
+#define SAVE_APR(i) case i: s->ap0r[i] = read_sysreg(S3_4_C12_C8_##i); \
+			    s->ap1r[i] = read_sysreg(S3_4_C12_C9_##i); break;
+		switch (n) {
+		ICH_APRS(SAVE_APR)
+		}
+#undef SAVE_APR
+	}
+	s->lr_used = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
+	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
+		if (s->lr_used & BIT(n))
+			s->lr[n] = read_list_register(n);
+}
+
+void gic_load_cpu(const struct vgic_cpu_state *s)
+{
+	u64 vtr = read_sysreg(ICH_VTR_EL2);
+
+	write_sysreg(ICH_VMCR_EL2, s->vmcr);
+	for (unsigned n = 0; n < apr_count(vtr); n++) {
+#define LOAD_APR(i) case i: write_sysreg(S3_4_C12_C8_##i, s->ap0r[i]); \
+			    write_sysreg(S3_4_C12_C9_##i, s->ap1r[i]); break;
+		switch (n) {
+		ICH_APRS(LOAD_APR)
+		}
+#undef LOAD_APR
+	}
+	/* Only list registers either vCPU uses: most VMs never get an interrupt
+	 * (only a pass-through guest does), and an empty one holds nothing. */
+	u32 live = (u32)(~read_sysreg(ICH_ELRSR_EL2) & MASK(ICH_VTR_LISTREGS(vtr), 0));
+	for (unsigned n = 0; n <= ICH_VTR_LISTREGS(vtr); n++)
+		if ((live | s->lr_used) & BIT(n))
+			write_list_register(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
+}
+
+/* An SGI between vCPUs of a VM that does not own the GIC: pending in each
+ * target vCPU (arch.pending, put into a list register before it next
+ * enters, vcpu.c), whose CPU is kicked to get there soon. Targets are
+ * Aff0 = vCPU id with the other affinity levels 0, or all but the sender
+ * (IRM). */
+static void send_virtual_sgi(struct vcpu *from, u64 value)
+{
+	struct vm *vm = from->vm;
+	u32 sgi = (u32)BIT(ICC_SGI1R_INTID(value));
+	bool others = value & ICC_SGI1R_IRM;
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		bool target = others ? i != from->id :
+			(value & ICC_SGI1R_UPPER_AFF) == 0 && (ICC_SGI1R_TARGETS(value) & BIT(i));
+		if (!target)
+			continue;
+		__atomic_fetch_or(&vm->vcpus[i].arch.pending, sgi, __ATOMIC_RELEASE);
+		if (i != from->id)
+			arch_vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
 /* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. With vCPU n pinned
- * to CPU n, the guest's target list is already the physical one. */
+ * to CPU n, a pass-through guest's target list is already the physical
+ * one; any other guest's SGIs stay virtual. */
 bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
-	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
+	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write)
 		return false;
+	if (!vcpu->vm->passthrough) {
+		send_virtual_sgi(vcpu, e->value);
+		return true;
+	}
 	write_sysreg(ICC_SGI1R_EL1, e->value);
 	isb();
 	return true;
+}
+
+static bool holds_virtual_timer(const struct vgic_cpu_state *s)
+{
+	for (unsigned n = 0; n < GIC_MAX_LRS; n++)
+		if ((s->lr_used & BIT(n)) && (s->lr[n] & ICH_LR_STATE_MASK) &&
+		    (s->lr[n] & ICH_LR_HW) && (u32)s->lr[n] == TIMER_INTID_VIRT)
+			return true;
+	return false;
+}
+
+/* The virtual timer's list register is linked to the physical PPI 27
+ * (HW=1), which stays active until the guest's EOI. One PPI serves every
+ * vCPU's timer on this CPU: when a vCPU leaves with that EOI still to come,
+ * the physical interrupt is deactivated (the next vCPU's timer needs it),
+ * and made active again when the vCPU returns, as if it had never left.
+ * After gic_save_cpu(prev) and gic_load_cpu(next), with next's timer loaded. */
+void gic_switch_timer(const struct vgic_cpu_state *prev, const struct vgic_cpu_state *next)
+{
+	if (holds_virtual_timer(prev))
+		write_sysreg(ICC_DIR_EL1, TIMER_INTID_VIRT);
+	if (holds_virtual_timer(next))
+		*reg32(PLATFORM_GICR_BASE + arch_cpu_id() * GICR_FRAMES_SIZE + GICR_SGI_BASE,
+		       GICR_ISACTIVER0) = BIT(TIMER_INTID_VIRT);
+	isb();
 }

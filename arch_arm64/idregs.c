@@ -4,6 +4,7 @@
  * not in the list below and so reads as zero). The guest thus learns it runs on a CPU
  * without virtualization: the usual choice for a non-nesting hypervisor. */
 #include "arch.h"
+#include "debug.h"
 #include "esr.h"
 #include "exit.h"
 #include "gic.h"
@@ -60,7 +61,7 @@ static bool is_id_register(u64 encoding)
 
 bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
-	if (gic_sysreg_access(vcpu, e))
+	if (gic_sysreg_access(vcpu, e) || debug_first_use(vcpu, e))
 		return true;
 	if (e->write || !is_id_register(e->addr))
 		return false;

@@ -9,6 +9,22 @@
 #include "vm.h"
 
 #define MPIDR_AFF_MASK		0xff00ffffffULL	/* Aff3, Aff2, Aff1, Aff0 */
+#define MPIDR_AFF_MASK_32	0x00ffffffULL	/* SMC32 calls: no Aff3 */
+
+/* One CPU at a time switches vCPUs on and off, so that CPU_ON and CPU_OFF
+ * of the same VM, on two CPUs, agree on which vCPUs are on. */
+static bool power_lock;
+
+static void lock(void)
+{
+	while (__atomic_test_and_set(&power_lock, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void unlock(void)
+{
+	__atomic_clear(&power_lock, __ATOMIC_RELEASE);
+}
 
 u64 psci_firmware_call(u64 function, u64 a1, u64 a2, u64 a3)
 {
@@ -28,35 +44,62 @@ _Noreturn void arch_power_off(void)
 		__asm__ volatile("wfi");
 }
 
-/* The vCPU of `vm` whose MPIDR_EL1 (VMPIDR_EL2) has affinity `mpidr`. */
-static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr)
+/* The vCPU of `vm` whose MPIDR_EL1 (VMPIDR_EL2) has affinity `mpidr`; NULL
+ * if there is none, or if a bit outside the affinity fields is set (those
+ * are reserved in a PSCI target_cpu: DEN 0022, 5.1.4). */
+static struct vcpu *vcpu_by_mpidr(struct vm *vm, u64 mpidr, u64 aff_mask)
 {
+	if (mpidr & ~aff_mask)
+		return NULL;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		if ((vm->vcpus[i].arch.vmpidr_el2 & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
+		if ((vm->vcpus[i].arch.vmpidr_el2 & aff_mask) == mpidr)
 			return &vm->vcpus[i];
 	return NULL;
 }
 
-/* CPU_ON: the vCPU starts at `entry` with x0 = `context`, as after a reset,
- * on its own physical CPU, which waits for exactly this (sched.c). */
-static s64 cpu_on(struct vm *vm, u64 mpidr, u64 entry, u64 context)
+/* CPU_ON: the vCPU starts at `entry` with x0 = `context`, as after a reset.
+ * Its own CPU, which waits for exactly this (sched.c), does the reset
+ * (arch.pending, vcpu.c) before it enters the guest. */
+static s64 cpu_on(struct vm *vm, u64 mpidr, u64 aff_mask, u64 entry, u64 context)
 {
-	struct vcpu *v = vcpu_by_mpidr(vm, mpidr);
+	struct vcpu *v = vcpu_by_mpidr(vm, mpidr, aff_mask);
+	s64 r = PSCI_SUCCESS;
 
 	if (!v)
 		return PSCI_INVALID_PARAMETERS;
-	if (v->runnable)
-		return PSCI_ALREADY_ON;
-	arch_vcpu_init(v, entry);
-	arch_vcpu_set_boot_arg(v, context);
-	__atomic_store_n(&v->runnable, true, __ATOMIC_RELEASE);
-	arch_cpu_wake_all();
-	return PSCI_SUCCESS;
+	lock();
+	if (v->runnable) {
+		r = PSCI_ALREADY_ON;
+	} else {
+		v->arch.reset_entry = entry;
+		v->arch.reset_context = context;
+		__atomic_fetch_or(&v->arch.pending, PENDING_RESET, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->runnable, true, __ATOMIC_RELEASE);
+		arch_cpu_wake_all();
+	}
+	unlock();
+	return r;
 }
 
-static s64 affinity_info(struct vm *vm, u64 mpidr)
+/* CPU_OFF: the calling vCPU stops; hv/exit.c lets the scheduler take its CPU.
+ * A VM whose last vCPU goes off has nothing left to run: it ends. */
+static void cpu_off(struct vcpu *vcpu)
 {
-	struct vcpu *v = vcpu_by_mpidr(vm, mpidr);
+	struct vm *vm = vcpu->vm;
+	bool any_on = false;
+
+	lock();
+	vcpu->runnable = false;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		any_on |= vm->vcpus[i].runnable;
+	unlock();
+	if (!any_on)
+		vm_stop(vm, "every vCPU is off (PSCI CPU_OFF)");
+}
+
+static s64 affinity_info(struct vm *vm, u64 mpidr, u64 aff_mask)
+{
+	struct vcpu *v = vcpu_by_mpidr(vm, mpidr, aff_mask);
 
 	if (!v)
 		return PSCI_INVALID_PARAMETERS;
@@ -77,7 +120,8 @@ static bool implemented(u32 function)
 
 /* Returns true when the guest asked to be powered off (or reset, which
  * this hypervisor does not do: the VM ends either way). CPU_OFF leaves the
- * vCPU not runnable, and hv/exit.c lets the scheduler take its CPU. */
+ * vCPU not runnable, and hv/exit.c lets the scheduler take its CPU. Every
+ * argument is the guest's: each is checked before it is used. */
 bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
 {
 	struct vm *vm = vcpu->vm;
@@ -92,15 +136,19 @@ bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)
 		r = implemented((u32)a[1]) ? PSCI_SUCCESS : PSCI_NOT_SUPPORTED;
 		break;
 	case PSCI_CPU_ON:
-	case PSCI_CPU_ON_32:
-		r = cpu_on(vm, a[1], a[2], a[3]);
+		r = cpu_on(vm, a[1], MPIDR_AFF_MASK, a[2], a[3]);
+		break;
+	case PSCI_CPU_ON_32:	/* SMC32: only the low 32 bits of each argument count */
+		r = cpu_on(vm, (u32)a[1], MPIDR_AFF_MASK_32, (u32)a[2], (u32)a[3]);
 		break;
 	case PSCI_CPU_OFF:
-		vcpu->runnable = false;
+		cpu_off(vcpu);
 		break;
 	case PSCI_AFFINITY_INFO:
+		r = affinity_info(vm, a[1], MPIDR_AFF_MASK);
+		break;
 	case PSCI_AFFINITY_INFO_32:
-		r = affinity_info(vm, a[1]);
+		r = affinity_info(vm, (u32)a[1], MPIDR_AFF_MASK_32);
 		break;
 	case PSCI_SYSTEM_OFF:
 	case PSCI_SYSTEM_RESET:

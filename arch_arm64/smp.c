@@ -66,5 +66,5 @@ void arch_cpus_start(unsigned count)
 
 void arch_vcpu_kick(struct vcpu *vcpu)
 {
-	gic_send_sgi(GIC_SGI_KICK, vcpu->id);	/* vCPU n runs on CPU n */
+	gic_kick(vcpu->id);	/* vCPU n runs on CPU n */
 }

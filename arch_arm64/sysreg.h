@@ -17,9 +17,13 @@
 #define HCR_TWI		BIT(13)	/* trap WFI */
 #define HCR_TID3	BIT(18)	/* trap ID group 3 registers (ID_AA64*_EL1 ...) */
 #define HCR_TSC		BIT(19)	/* trap SMC */
+#define HCR_TIDCP	BIT(20)	/* trap IMPLEMENTATION DEFINED registers */
+#define HCR_TACR	BIT(21)	/* trap ACTLR_EL1 (IMPLEMENTATION DEFINED contents) */
 #define HCR_RW		BIT(31)	/* EL1 is AArch64 */
+/* The IMPLEMENTATION DEFINED registers trap: their state is nobody's to
+ * switch, since no manual this hypervisor follows says what it is. */
 #define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_TWI | \
-			 HCR_TID3 | HCR_TSC | HCR_RW)
+			 HCR_TID3 | HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_RW)
 /* A VM that has its CPU to itself may sleep in WFI on it: nobody else wants
  * the CPU, and any physical interrupt still brings it back to EL2. */
 #define HCR_GUEST_ALONE	(HCR_GUEST & ~HCR_TWI)
@@ -34,7 +38,11 @@
 #define SCTLR_EL1_RES1	(BIT(11) | BIT(20) | BIT(22) | BIT(23) | BIT(28) | BIT(29))
 
 /* SPSR_EL2: the state ERET returns to. */
+#define SPSR_M_MASK	0xfULL	/* AArch64: M[3:2] = EL, M[0] = SP_ELx (h) or SP_EL0 (t) */
+#define SPSR_M_EL0t	0x0
 #define SPSR_M_EL1h	0x5	/* EL1, using SP_EL1 */
+#define SPSR_M_SPX	BIT(0)
+#define SPSR_M_AARCH32	BIT(4)	/* the guest ran AArch32 code (at EL0) */
 #define SPSR_DAIF	(0xfULL << 6)	/* all interrupts masked */
 
 /* CPTR_EL2 (HCR_EL2.E2H == 0) */
@@ -47,8 +55,8 @@
 #define CNTHCTL_EL1PCEN	BIT(1)	/* EL1 may use the physical timer */
 
 /* MDCR_EL2: keep PMU registers away from guests (ID_AA64DFR0_EL1 hides the
- * PMU), and debug registers too, since they are not switched between VMs;
- * except for a VM alone on its CPUs (the Linux guest resets them at boot). */
+ * PMU); debug registers trap until a vCPU first uses them (debug.c), and
+ * from then on are its own, switched with it. */
 #define MDCR_HPMN_MASK	MASK(4, 0)
 #define MDCR_TPMCR	BIT(5)
 #define MDCR_TPM	BIT(6)
@@ -56,8 +64,8 @@
 #define MDCR_TDOSA	BIT(10)
 #define MDCR_TDRA	BIT(11)
 #define PMCR_N(v)	FIELD(v, 15, 11)
-#define MDCR_GUEST_ALONE (MDCR_TPMCR | MDCR_TPM)	/* | HPMN, set at boot */
-#define MDCR_GUEST	(MDCR_GUEST_ALONE | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
+#define MDCR_GUEST_DEBUG (MDCR_TPMCR | MDCR_TPM)	/* | HPMN, set at boot */
+#define MDCR_GUEST	(MDCR_GUEST_DEBUG | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA)
 
 /* MPIDR_EL1 as a guest sees it (VMPIDR_EL2) */
 #define MPIDR_RES1	BIT(31)

@@ -1,15 +1,19 @@
 /* From ESR_EL2 to the portable core and back: decode why the guest trapped
- * into one `struct exit` (arm64_decode), let hv/exit.c handle it, then write
- * the result into the guest's registers and step its PC (arch_exit_apply). */
+ * into one `struct exit` (decode_sync), let hv/exit.c handle it, then write
+ * the result into the guest's registers and step its PC (arch_exit_apply).
+ * What the architecture answers with an exception in the guest (an
+ * unaligned device access) is answered here, without the core. */
 #include "arch.h"
 #include "console.h"
 #include "esr.h"
 #include "exit_kinds.h"
 #include "gic.h"
+#include "inject.h"
 #include "sysreg.h"
 #include "vm.h"
 
 #define INSN_LEN	4	/* every A64 instruction is 4 bytes */
+#define DFSC_ALIGNMENT	0x21	/* data fault status code: alignment fault */
 
 static u64 guest_reg(const struct vcpu *v, unsigned n)
 {
@@ -23,22 +27,50 @@ static u64 fault_ipa(void)
 	return (FIELD(hpfar, 43, 4) << 12) | (read_sysreg(far_el2) & (PAGE_SIZE - 1));
 }
 
-static void decode_data_abort(const struct vcpu *v, u64 iss, struct exit *e)
+/* A trapped instruction's length: ESR_EL2.IL, 4 bytes unless it was a
+ * 16-bit Thumb instruction (AArch32 code at EL0). */
+static u8 insn_len(u64 esr)
 {
-	if (!(iss & DABT_ISV))
-		return;	/* no syndrome to emulate from: stays EXIT_UNHANDLED */
-	e->kind = EXIT_MMIO;
-	e->addr = fault_ipa();
-	e->size = 1 << DABT_SAS(iss);
-	e->write = iss & DABT_WNR;
-	e->reg = DABT_SRT(iss);
-	e->value = guest_reg(v, e->reg);
-	if (e->size < 8)
-		e->value &= BIT(8 * e->size) - 1;
-	e->insn_len = INSN_LEN;
+	return esr & ESR_IL ? 4 : 2;
 }
 
-static void decode_sync(const struct vcpu *v, u64 esr, struct exit *e)
+/* Device memory takes no unaligned access: the CPU would have raised an
+ * alignment fault at EL1 had the guest's stage 1 said Device, which is what
+ * an emulated device is. Do that: a data abort with DFSC "alignment fault"
+ * taken to the guest's own EL1 vectors. Counted as the mmio exit it was. */
+static __attribute__((noinline)) void reflect_alignment_fault(struct vcpu *v, u64 iss)
+{
+	v->exits[EXIT_MMIO]++;
+	arm64_inject_data_abort(v, (iss & DABT_WNR) | DFSC_ALIGNMENT, read_sysreg(far_el2));
+}
+
+/* False when the abort was answered here, in the guest, without the core. */
+static bool decode_data_abort(struct vcpu *v, u64 esr, struct exit *e)
+{
+	u64 iss = ESR_ISS(esr);
+
+	if (!(iss & DABT_ISV))
+		return true;	/* no syndrome to emulate from: stays EXIT_UNHANDLED */
+	e->addr = fault_ipa();
+	e->size = 1 << DABT_SAS(iss);
+	if (e->addr & (e->size - 1)) {
+		reflect_alignment_fault(v, iss);
+		return false;
+	}
+	e->kind = EXIT_MMIO;
+	e->write = iss & DABT_WNR;
+	e->reg = DABT_SRT(iss);
+	if (e->write) {		/* a load's register is only written, in arch_exit_apply */
+		e->value = guest_reg(v, e->reg);
+		if (e->size < 8)
+			e->value &= BIT(8 * e->size) - 1;
+	}
+	e->insn_len = insn_len(esr);
+	return true;
+}
+
+/* False when the exit was answered here, in the guest, without the core. */
+static bool decode_sync(struct vcpu *v, u64 esr, struct exit *e)
 {
 	u64 iss = ESR_ISS(esr);
 	const u64 *x = v->arch.regs.x;
@@ -53,9 +85,9 @@ static void decode_sync(const struct vcpu *v, u64 esr, struct exit *e)
 		e->args[0] = x[0], e->args[1] = x[1], e->args[2] = x[2], e->args[3] = x[3];
 		e->insn_len = INSN_LEN;
 		break;
-	case EC_WFx:
+	case EC_WFx:		/* from AArch32 EL0 too: a T16 WFI is 2 bytes */
 		e->kind = EXIT_HALT;
-		e->insn_len = INSN_LEN;
+		e->insn_len = insn_len(esr);
 		break;
 	case EC_SYS64:
 		e->kind = EXIT_SYSREG;
@@ -66,11 +98,11 @@ static void decode_sync(const struct vcpu *v, u64 esr, struct exit *e)
 		e->insn_len = INSN_LEN;
 		break;
 	case EC_DABT_LOW:
-		decode_data_abort(v, iss, e);
-		break;
+		return decode_data_abort(v, esr, e);
 	default:
 		break;		/* EXIT_UNHANDLED */
 	}
+	return true;
 }
 
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
@@ -106,34 +138,31 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	r->elr_el2 += e->insn_len;
 }
 
-/* An SGI cannot be linked to its physical twin (HW=1 needs pINTID >= 16):
- * EL2 ends the physical one, and the vCPU keeps it pending in software
- * until a list register is free for a purely virtual copy. */
-static __attribute__((noinline)) void deliver_pending_sgis(struct vcpu *vcpu)
-{
-	u32 *pending = &vcpu->arch.pending_sgis;
-
-	for (u32 sgi = 0; *pending && sgi < GIC_SGI_COUNT; sgi++)
-		if ((*pending & BIT(sgi)) && gic_inject_virtual(sgi))
-			*pending &= ~(u32)BIT(sgi);
-}
-
 /* A device interrupt: the guest that owns the real devices gets it through
- * a list register; nobody else has a device, so it is just ended. */
+ * a list register; nobody else has a device, so it is just ended. The
+ * virtual timer's interrupt goes to whichever guest runs: its CNTV_*
+ * registers are that vCPU's (vcpu.c switches them, and gic.c the state of
+ * the interrupt). */
 static void route_interrupt(struct vcpu *vcpu, u32 intid)
 {
-	if (!vcpu->vm->passthrough || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
+	bool for_guest = vcpu->vm->passthrough || intid == TIMER_INTID_VIRT;
+
+	if (!for_guest || intid == GIC_SGI_KICK) {	/* a kick only makes us exit */
 		gic_end_of_interrupt(intid);
-	} else if (intid < GIC_SGI_COUNT) {
+	} else if (intid < GIC_SGI_COUNT) {	/* an SGI cannot be linked to its
+						 * physical twin (HW=1 needs pINTID >= 16): EL2 ends
+						 * it, and the vCPU keeps it pending until a list
+						 * register is free for a purely virtual copy */
 		gic_end_of_interrupt(intid);
-		vcpu->arch.pending_sgis |= (u32)BIT(intid);
+		__atomic_fetch_or(&vcpu->arch.pending, (u32)BIT(intid), __ATOMIC_RELAXED);
 	} else {
 		gic_inject_hw(intid);
 	}
 }
 
-/* Load this vCPU's EL1 registers and stage-2 tables onto the CPU. */
+/* vcpu.c: the world switch, and work left for a vCPU (arch.pending). */
 void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next);
+void arm64_vcpu_pending(struct vcpu *vcpu);
 
 struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 {
@@ -146,7 +175,8 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 
 	if (vector == VEC_SYNC) {
 		e.syndrome = read_sysreg(esr_el2);
-		decode_sync(vcpu, e.syndrome, &e);
+		if (!decode_sync(vcpu, e.syndrome, &e))
+			return vcpu;
 	} else if (vector == VEC_IRQ) {
 		u32 intid = gic_acknowledge();
 		if (intid == GIC_INTID_SPURIOUS)
@@ -166,8 +196,8 @@ struct vcpu *arm64_handle_exit(struct vcpu *vcpu, u64 vector)
 	struct vcpu *next = hv_handle_exit(vcpu, &e);
 	if (next != vcpu)
 		arm64_vcpu_switch(vcpu, next);
-	if (next->arch.pending_sgis)	/* rare, and off the hot path */
-		deliver_pending_sgis(next);
+	if (next->arch.pending)		/* rare, and off the hot path */
+		arm64_vcpu_pending(next);
 	return next;
 }
 

@@ -1,8 +1,12 @@
 /* The world switch: everything a guest can see of the CPU at EL1 belongs to
  * one vCPU at a time. General registers travel through vectors.S on every
- * exit; the EL1 system registers and stage-2 tables only move here, when the
- * scheduler hands the CPU to another vCPU. */
+ * exit; the rest (EL1 system registers and timers, FP/SIMD, the GIC's
+ * virtual CPU interface, debug registers once used, stage-2 tables) only
+ * moves here, when the scheduler hands the CPU to another vCPU. The rule and
+ * its table: docs/security.md. */
 #include "arch.h"
+#include "debug.h"
+#include "gic.h"
 #include "sysreg.h"
 #include "vm.h"
 
@@ -10,6 +14,9 @@ extern u64 arm64_stack_top[];				/* smp.c */
 void fpsimd_save(struct fpsimd_state *s);		/* fpsimd.S */
 void fpsimd_load(const struct fpsimd_state *s);
 
+/* The architected reset state, as the vCPU leaves reset or PSCI CPU_ON
+ * starts it: EL1h with interrupts masked, MMU and caches off, every other
+ * EL1 register, timer, FP/SIMD and GIC register zero, no debug state. */
 void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 {
 	struct arch_vcpu *a = &vcpu->arch;
@@ -18,6 +25,7 @@ void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 	a->regs.elr_el2 = entry;
 	a->regs.spsr_el2 = SPSR_M_EL1h | SPSR_DAIF;	/* EL1, interrupts masked */
 	a->el1.sctlr_el1 = SCTLR_EL1_RES1;		/* MMU and caches off */
+	debug_reset(&a->debug);
 	a->vmpidr_el2 = MPIDR_RES1 | vcpu->id;		/* affinity 0.0.0.n */
 }
 
@@ -40,23 +48,66 @@ static void load_el1(const struct el1_sysregs *s)
 #undef LOAD
 }
 
+/* Everything of `vcpu` that lives in the CPU's registers, onto this CPU. */
 static void load_vcpu(struct vcpu *vcpu)
 {
-	load_el1(&vcpu->arch.el1);
-	write_sysreg(vmpidr_el2, vcpu->arch.vmpidr_el2);
+	struct arch_vcpu *a = &vcpu->arch;
+
+	load_el1(&a->el1);
+	fpsimd_load(&a->fp);
+	gic_load_cpu(&a->gic);
+	if (a->debug_in_use)
+		debug_load(&a->debug);
+	else
+		debug_disable();
+	write_sysreg(vmpidr_el2, a->vmpidr_el2);
 	write_sysreg(vttbr_el2, vcpu->vm->arch.vttbr_el2);
 	write_sysreg(hcr_el2, vcpu->vm->passthrough ? HCR_GUEST_ALONE : HCR_GUEST);
 	write_sysreg(mdcr_el2, (read_sysreg(mdcr_el2) & MDCR_HPMN_MASK) |
-		     (vcpu->vm->passthrough ? MDCR_GUEST_ALONE : MDCR_GUEST));
+		     (a->debug_in_use ? MDCR_GUEST_DEBUG : MDCR_GUEST));
 	isb();
+}
+
+/* ... and back into memory, when it leaves the CPU. */
+static void save_vcpu(struct vcpu *vcpu)
+{
+	struct arch_vcpu *a = &vcpu->arch;
+
+	save_el1(&a->el1);
+	fpsimd_save(&a->fp);
+	gic_save_cpu(&a->gic);
+	if (a->debug_in_use)
+		debug_save(&a->debug);
 }
 
 void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
-	save_el1(&prev->arch.el1);
-	fpsimd_save(&prev->arch.fp);
-	fpsimd_load(&next->arch.fp);
+	save_vcpu(prev);
 	load_vcpu(next);
+	gic_switch_timer(&prev->arch.gic, &next->arch.gic);	/* now next's timer is loaded */
+	__asm__ volatile("clrex" : : : "memory");	/* no exclusive access carries over */
+}
+
+/* Work another CPU (or an interrupt) left for `vcpu` before it runs again:
+ * a restart by PSCI CPU_ON, done here on the vCPU's own CPU, so that the
+ * CPU that turned it off is done with it; SGIs waiting for a list register.
+ * Called only when arch.pending is non-zero: off the exit path's hot path. */
+void arm64_vcpu_pending(struct vcpu *vcpu)
+{
+	struct arch_vcpu *a = &vcpu->arch;
+	u32 work = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
+
+	if (work & PENDING_RESET) {
+		u64 entry = a->reset_entry, context = a->reset_context;
+
+		arch_vcpu_init(vcpu, entry);
+		arch_vcpu_set_boot_arg(vcpu, context);
+		load_vcpu(vcpu);
+		return;		/* a reset drops the SGIs of the vCPU's last life */
+	}
+	for (u32 sgi = 0; sgi < GIC_SGI_COUNT; sgi++)
+		if ((work & BIT(sgi)) && gic_inject_virtual(sgi))
+			__atomic_fetch_and(&a->pending, ~(u32)BIT(sgi), __ATOMIC_RELAXED);
 }
 
 _Noreturn void guest_enter(struct vcpu *vcpu, u64 stack_top);	/* vectors.S */
@@ -64,6 +115,7 @@ _Noreturn void guest_enter(struct vcpu *vcpu, u64 stack_top);	/* vectors.S */
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 {
 	load_vcpu(vcpu);
-	fpsimd_load(&vcpu->arch.fp);
+	if (vcpu->arch.pending)
+		arm64_vcpu_pending(vcpu);
 	guest_enter(vcpu, arm64_stack_top[arch_cpu_id()]);
 }

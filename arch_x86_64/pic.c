@@ -30,7 +30,7 @@
 extern void timer_interrupt_entry(void);	/* isr.S */
 void timer_interrupt(void);
 
-static volatile unsigned long ticks;
+static volatile bool tick_taken;	/* since pit_tick_taken() last asked */
 
 void pic_init(void)
 {
@@ -62,11 +62,23 @@ void pit_oneshot(u64 microseconds)
 void pit_stop(void)
 {
 	outb(PIC_MASTER_DATA, PIC_MASK_ALL);
+	tick_taken = false;
 }
 
-/* Called by timer_interrupt_entry: count the tick, acknowledge it. */
+/* Called by timer_interrupt_entry: note the tick, acknowledge it. */
 void timer_interrupt(void)
 {
-	ticks++;
+	tick_taken = true;
 	outb(PIC_MASTER_CMD, PIC_EOI);
+}
+
+/* Whether IRQ 0 came since the last call. The host takes it on its way out
+ * of every guest run (svm_entry.S), also when the run ended for another
+ * reason, say an OUT to the UART: the slice is over then too. */
+bool pit_tick_taken(void)
+{
+	bool taken = tick_taken;
+
+	tick_taken = false;
+	return taken;
 }

@@ -8,6 +8,7 @@
 #include "exit.h"
 #include "guest_state.h"
 #include "mm.h"
+#include "pic.h"
 #include "vm.h"
 
 static u64 slice_us;		/* what arch_timer_arm() asked for */
@@ -114,6 +115,17 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 		backend->advance_rip(vcpu, e->insn_len);
 }
 
+/* The PIT's tick (AMD-V's time slice) arrived while the guest's run ended
+ * for another reason, and the host took it on the way out: once that exit
+ * is handled, end the slice as a timer exit would. Without this the tick
+ * would be spent and the VM keep the CPU until it next stopped. */
+static struct vcpu *end_slice(struct vcpu *vcpu)
+{
+	struct exit tick = { .kind = EXIT_TIMER };
+
+	return hv_handle_exit(vcpu, &tick);
+}
+
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 {
 	backend->load(vcpu);
@@ -125,7 +137,10 @@ _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 			slice_changed = false;
 		}
 		backend->run(vcpu, &e);
+		bool ticked = slice_us && pit_tick_taken() && e.kind != EXIT_TIMER;
 		struct vcpu *next = hv_handle_exit(vcpu, &e);
+		if (ticked && next == vcpu)
+			next = end_slice(vcpu);
 		if (next != vcpu)
 			backend->load(next);
 		vcpu = next;

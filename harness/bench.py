@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import BUILD, HarnessError, TargetUnavailable, console
 from .build import Build
-from .lab import boot
+from .lab import boot, check_requirements
 from .scenario import load_scenarios, runnable
 from .plots import slide
 from .progress import say, step
@@ -78,6 +78,7 @@ def clean_build_seconds(target) -> float:
 
 def run_target(name: str) -> dict:
     target = load_target(name)
+    check_requirements(target)          # hardware this machine lacks: skipped, with the reason
     bench = load_scenarios(target.arch, name).get("bench")
     if bench is None or bench.skip:
         raise TargetUnavailable(f"target {name} has no bench: "
@@ -86,11 +87,29 @@ def run_target(name: str) -> dict:
         result = boot(name, "bench", echo=False, quiet_build=True)
     metrics = guest_metrics(parse_bench_lines(result.lines),
                             target.emulator.get("bench_clock", "icount"))
+    metrics.update(world_switch_metrics(target))
     with step(f"bench {name}: a clean build"):
         metrics["build_clean"] = {"value": round(clean_build_seconds(target), 2),
                                   "unit": "seconds"}
     save(name, metrics)
     return {"target": name, "metrics": metrics}
+
+
+def world_switch_metrics(target) -> dict[str, dict]:
+    """`world_switch_roundtrip`, where a target has the world-switch-bench
+    scenario: instructions from one VM's HC_YIELD to its return, the other
+    VM having yielded in between (the raw round trip, no loop subtracted)."""
+    bench = load_scenarios(target.arch, target.name).get("world-switch-bench")
+    if bench is None or bench.skip:
+        return {}
+    with step(f"bench {target.name}: the world switch"):
+        result = boot(target.name, bench.name, echo=False, quiet_build=True)
+    r = parse_bench_lines(result.lines).get("world_switch_roundtrip")
+    if r is None:
+        raise HarnessError(f"{bench.name} did not report world_switch_roundtrip")
+    clock = target.emulator.get("bench_clock", "icount")
+    per_iter = instructions(r["ticks"] / r["iterations"], r["freq"], clock)
+    return {"world_switch_roundtrip": {"value": round(per_iter, 1), "unit": UNITS[clock]}}
 
 
 def run_targets(names: list[str] | None = None) -> list[dict]:

@@ -16,6 +16,7 @@ Layout under build/<target>/:
 """
 import io
 import os
+import shlex
 import shutil
 import subprocess
 import tomllib
@@ -73,6 +74,17 @@ def vmcs_fields() -> list[dict]:
                            encoding=VMCS_WIDTHS[f["width"]] << 13 | VMCS_TYPES[f["type"]] << 10
                            | f["index"] << 1))
     return fields
+
+
+def reservation_of(s: Scenario, vm: str) -> dict:
+    """A VM's reservation for vmconfig.c: the period and one budget per vCPU
+    (scenario.check_realtime has checked them)."""
+    r = s.reservation.get(vm)
+    if r is None:
+        return dict(period_us=0, budget_us=[])
+    budgets = r["budget_us"]
+    return dict(period_us=r["period_us"],
+                budget_us=budgets if isinstance(budgets, list) else [budgets] * s.vcpus.get(vm, 1))
 
 
 class Build:
@@ -160,7 +172,8 @@ class Build:
         for vm, guest in s.vms.items():
             entry = dict(name=vm, guest=guest, from_reset=vm in s.from_reset,
                          vcpu_count=s.vcpus.get(vm, 1),
-                         ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB)
+                         ram_size=s.ram_mib.get(vm, self.target.guest["ram_size"] // MiB) * MiB,
+                         params=s.params.get(vm, []), **reservation_of(s, vm))
             if guest == linux.GUEST:
                 entry.update(self.linux_vm(s, vm), image=None)
             else:
@@ -189,7 +202,10 @@ class Build:
     # -- build.ninja --------------------------------------------------------
     def ninja_text(self, scenarios: list[Scenario]) -> str:
         tc = find_toolchain(self.arch)
-        cflags = COMMON_CFLAGS + self.target.toolchain.get("cflags", [])
+        # The checkout's path stays out of the objects (debug info names the
+        # sources relative to it): every clone builds the same image bytes.
+        cflags = COMMON_CFLAGS + self.target.toolchain.get("cflags", []) + \
+            [shlex.quote(f"-ffile-prefix-map={ROOT}=.")]
         sysinc = subprocess.run([*tc.cc, "-print-file-name=include"], capture_output=True,
                                 text=True).stdout.strip()
         hv_inc = ["-Ihv", f"-Iarch_{self.arch}", f"-I{rel(self.gen)}", f"-isystem{sysinc}"]

@@ -83,9 +83,12 @@ def ensure_build_tools(target: Target, echo=print) -> None:
 
 
 def setup(echo=print) -> None:
+    from . import containers
     packages = sorted({p for t in all_targets() for p in system_packages(t)} |
-                      set(DEBUG_PACKAGES) | set(TEST_PACKAGES))
+                      set(DEBUG_PACKAGES) | set(TEST_PACKAGES) |
+                      set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES))
     ensure_packages(packages, echo)
+    containers.ensure_runtime(echo)          # libseccomp's binding, linked into the venv
     echo(f"system packages present: {' '.join(packages)}")
 
 
@@ -155,6 +158,7 @@ def boot(target_name: str | None, guest: str | None, echo=True,
         raise linux.NotPrepared(linux.missing())
     if scenario.interactive and session is None:
         session = hand_over_console if echo and sys.stdin.isatty() else default_session
+    ensure_tools(target)            # booting, unlike building, needs what the target requires
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
     if kvm_svm.is_machine(target):      # the VMM inside a Linux machine: /init runs it

@@ -51,6 +51,13 @@ void arch_vcpu_kick(struct vcpu *vcpu);
 void arch_timer_arm(u64 microseconds);
 void arch_timer_disarm(void);
 
+/* The time base every CPU and guest shares (arm64: the generic timer's
+ * counter, CNTPCT_EL0; x86: the TSC), its rate, and the scheduler's timer
+ * set to fire when the counter reaches `when` (sched_edf.c). */
+u64 arch_clock_now(void);
+u64 arch_clock_hz(void);
+void arch_timer_arm_at(u64 when);
+
 /* The board: which emulated devices each VM gets (platform.c); or, for the
  * single VM that owns the board, which real devices are mapped into it. */
 void platform_add_devices(struct vm *vm);

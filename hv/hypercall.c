@@ -18,6 +18,12 @@ static s64 hc_puts(struct vm *vm, u64 gpa, u64 len)
 	return (s64)len;
 }
 
+/* The scenario's i-th value for this VM (vm_config.params). */
+static s64 hc_param(struct vm *vm, u64 i)
+{
+	return i < vm->param_count ? (s64)vm->params[i] : HC_ERR_INVAL;
+}
+
 enum exit_action handle_hypercall(struct vcpu *vcpu, struct exit *e)
 {
 	struct vm *vm = vcpu->vm;
@@ -50,8 +56,8 @@ enum exit_action handle_hypercall(struct vcpu *vcpu, struct exit *e)
 	case HC_ECHO:
 		r = (s64)(a[1] + 2 * a[2] + 3 * a[3]);
 		break;
-	default:
-		r = HC_ERR_UNKNOWN;
+	default:	/* here, not a case: the switch above stays the exit path's */
+		r = a[0] == HC_PARAM ? hc_param(vm, a[1]) : HC_ERR_UNKNOWN;
 		break;
 	}
 	e->result = (u64)r;

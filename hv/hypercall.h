@@ -18,6 +18,8 @@
 #define HC_YIELD	4	/* () -> 0: give the CPU to the next VM */
 #define HC_EXIT		5	/* (code) -> does not return: this VM ends */
 #define HC_ECHO		6	/* (a, b, c) -> a + 2*b + 3*c: tests argument passing */
+#define HC_PARAM	7	/* (i) -> the scenario's i-th value for this VM (< 2^63),
+				 * or HC_ERR_INVAL past the last: e.g. an RT guest's tasks */
 
 #define HC_ABI_VERSION	1
 #define HC_PORT		0xe0	/* x86 under KVM: the hypercall doorbell (an OUT, imm8 port) */

@@ -2,8 +2,10 @@
  * time slice on the hypervisor's timer; a vCPU that runs alone needs no tick
  * at all. A VM with several vCPUs runs alone, vCPU n pinned to physical CPU
  * n: the boot CPU runs every VM's vCPU 0, CPU n only vCPU n of that VM, and
- * waits while it is off. When no VM is left, the run ends with the exit
- * statistics. */
+ * waits while it is off. When no VM is left, and every other CPU has left
+ * its guest and finished what it was saying, the run ends with the exit
+ * statistics. A scenario may choose real-time reservations scheduled by EDF
+ * instead (sched_edf.c): then the two functions at the end hand over to it. */
 #include "sched.h"
 #include "arch.h"
 #include "config.h"
@@ -37,12 +39,29 @@ static struct vcpu *start_slice(struct vcpu *vcpu)
 	return vcpu;
 }
 
-_Noreturn static void all_stopped(void)
+/* CPU n > 0 is parked: out of any guest, waiting for its vCPU to be on. */
+static volatile bool parked[VM_MAX_VCPUS];
+
+_Noreturn void sched_all_stopped(void)
 {
+	for (unsigned cpu = 1; cpu < vm_max_vcpus(); cpu++)
+		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE)) {
+			arch_vcpu_kick(&vms[0].vcpus[cpu]);	/* again: a guest may have hidden it */
+			arch_cpu_wait();	/* e.g. still printing its VM's stop report */
+		}
 	printf("hv: all VMs stopped\n");
 	stats_report();
 	printf("hv: powering off\n");
 	arch_power_off();
+}
+
+/* A secondary CPU with nothing left to run, under any policy: parked for good. */
+_Noreturn void sched_park(unsigned cpu)
+{
+	__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+	arch_cpu_wake_all();
+	for (;;)
+		arch_cpu_wait();
 }
 
 /* A secondary CPU: its own vCPU when that is on; else wait for CPU_ON. */
@@ -50,8 +69,13 @@ static struct vcpu *pinned_vcpu(unsigned cpu)
 {
 	struct vcpu *v = &vms[0].vcpus[cpu];
 
-	while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
-		arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+	if (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+		arch_cpu_wake_all();
+		while (!__atomic_load_n(&v->runnable, __ATOMIC_ACQUIRE))
+			arch_cpu_wait();	/* woken by CPU_ON; parks for good once the VM stops */
+		__atomic_store_n(&parked[cpu], false, __ATOMIC_RELAXED);
+	}
 	return v;
 }
 
@@ -65,7 +89,7 @@ static struct vcpu *next_on_boot_cpu(unsigned start)
 				return start_slice(v);
 		}
 		if (all_vms_stopped())
-			all_stopped();
+			sched_all_stopped();
 		arch_cpu_wait();	/* vCPU 0 is off, another vCPU of its VM still runs */
 	}
 }
@@ -74,6 +98,9 @@ struct vcpu *sched_next(struct vcpu *current)
 {
 	unsigned cpu = arch_cpu_id();
 
+	if (sched_policy == SCHED_EDF)
+		return edf_next(current);
+
 	return cpu ? pinned_vcpu(cpu) : next_on_boot_cpu(current->vm->id);
 }
 
@@ -81,9 +108,12 @@ struct vcpu *sched_first(void)
 {
 	unsigned cpu = arch_cpu_id();
 
+	if (sched_policy == SCHED_EDF)
+		return edf_next(NULL);
+
 	if (cpu)
 		return pinned_vcpu(cpu);
 	if (vm_count == 0)
-		all_stopped();
+		sched_all_stopped();
 	return start_slice(&vms[0].vcpus[0]);
 }

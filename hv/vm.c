@@ -5,6 +5,7 @@
 #include "config.h"
 #include "console.h"
 #include "mm.h"
+#include "sched.h"
 
 struct vm vms[HV_MAX_VMS];
 unsigned vm_count;
@@ -49,6 +50,20 @@ static void load_flat_image(struct vm *vm, const struct vm_config *cfg)
 	arch_vcpu_init(&vm->vcpus[0], GUEST_RAM_BASE + GUEST_IMAGE_OFFSET);
 }
 
+/* Under the EDF policy every vCPU has a reservation: Θ of every Π, in
+ * counter ticks (sched_edf.c). The harness checked that each CPU's
+ * reservations fit (Σ Θ/Π <= 1, with rt/); a malformed one stops here. */
+static void reserve(struct vcpu *v, u64 period_us, u64 budget_us)
+{
+	u64 hz = arch_clock_hz();
+
+	if (!period_us || budget_us > period_us)
+		panic("vm %s vCPU %u: reservation of %lu us every %lu us", v->vm->name, v->id,
+		      budget_us, period_us);
+	v->rsv.period = period_us * hz / USEC_PER_SEC;
+	v->rsv.budget = budget_us * hz / USEC_PER_SEC;
+}
+
 static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 {
 	u64 image_size = (u64)(cfg->image_end - cfg->image);
@@ -61,9 +76,12 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 	if (vm->passthrough && vm_config_count != 1)
 		panic("vm %s: a Linux guest owns the real UART and GIC: it must run alone", vm->name);
 	vm->vcpu_count = cfg->vcpu_count ? cfg->vcpu_count : 1;
-	if (vm->vcpu_count > VM_MAX_VCPUS || (vm->vcpu_count > 1 && !vm->passthrough))
-		panic("vm %s: %u vCPUs: at most %u, and more than one only for a Linux guest",
-		      vm->name, vm->vcpu_count, VM_MAX_VCPUS);
+	if (vm->vcpu_count > VM_MAX_VCPUS ||
+	    (vm->vcpu_count > 1 && vm_config_count != 1 && sched_policy != SCHED_EDF))
+		panic("vm %s: %u vCPUs: at most %u, and more than one only for a VM that runs "
+		      "alone or under the EDF policy", vm->name, vm->vcpu_count, VM_MAX_VCPUS);
+	vm->params = cfg->params;
+	vm->param_count = cfg->param_count;
 	vm->ram = (struct mem_region){
 		.gpa = GUEST_RAM_BASE,
 		.size = ram_size,
@@ -82,6 +100,8 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		vm->vcpus[i].id = i;
 		if (i > 0)
 			arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
+		if (sched_policy == SCHED_EDF)
+			reserve(&vm->vcpus[i], cfg->period_us, cfg->budget_us[i]);
 	}
 	vm->vcpus[0].runnable = true;
 	if (vm->passthrough)
@@ -110,14 +130,18 @@ unsigned vm_max_vcpus(void)
 	return n;
 }
 
+/* The other vCPUs of a stopping VM may be in the guest on their own CPUs:
+ * each is kicked out (the scheduler then parks its CPU), after the reason
+ * is printed. The run's end waits for them (sched.c), so that a report this
+ * CPU prints after this is never cut short by the power-off. */
 void vm_stop(struct vm *vm, const char *why)
 {
 	vconsole_flush(vm);
 	vm->stopped = true;
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i].runnable = false;
+	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 	for (unsigned i = 0; vm->vcpu_count > 1 && i < vm->vcpu_count; i++)
 		if (vm->vcpus[i].id != arch_cpu_id())	/* the others, on their own CPUs */
 			arch_vcpu_kick(&vm->vcpus[i]);
-	printf("hv: vm '%s' stopped: %s\n", vm->name, why);
 }

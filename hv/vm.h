@@ -12,12 +12,23 @@
 
 struct vm;
 
+/* A CPU reservation (hv/sched_edf.c): `budget` counter ticks in every
+ * `period`, a periodic server as the periodic resource model Γ = (Π, Θ)
+ * assumes. Periods start at counter value 0 on every CPU. */
+struct reservation {
+	u64 period, budget;	/* Π and Θ, in ticks of the counter; period 0: none */
+	u64 deadline;		/* end of the current period: the EDF key */
+	u64 remaining;		/* budget left in the current period */
+	u64 dispatched;		/* when it last got its CPU */
+};
+
 struct vcpu {
 	struct arch_vcpu arch;	/* first: the exit path finds it at offset 0 */
 	struct vm *vm;
 	unsigned id;		/* 0 .. vcpu_count-1, also its physical CPU if SMP */
 	volatile bool runnable;	/* set by another CPU on PSCI CPU_ON */
 	u64 exits[EXIT_KIND_COUNT];	/* per vCPU: each CPU counts its own */
+	struct reservation rsv;		/* under the EDF policy (sched_edf.c) */
 };
 
 struct mem_region {
@@ -40,6 +51,8 @@ struct vm {
 	bool passthrough;		/* owns the real UART and GIC (a single Linux guest) */
 	bool power_off_requested;	/* set by a device: stop after this access */
 	volatile bool stopped;
+	const u64 *params;		/* the scenario's values for the guest (HC_PARAM) */
+	unsigned param_count;
 };
 
 /* A Linux guest's other blobs and where the build placed them in its RAM
@@ -56,9 +69,13 @@ struct vm_config {
 	const u8 *image;
 	const u8 *image_end;
 	u64 ram_size;		/* bytes of guest RAM */
-	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a Linux guest */
+	unsigned vcpu_count;	/* 0 or 1: one vCPU; more only for a VM that runs alone */
 	struct linux_blobs boot;	/* .dtb == NULL: not a Linux guest */
 	bool from_reset;	/* start as the CPU leaves reset (x86: real mode) */
+	u64 period_us;		/* EDF policy: each vCPU's reservation, budget_us[n] */
+	u64 budget_us[VM_MAX_VCPUS];	/* in every period_us */
+	const u64 *params;	/* values the guest reads with HC_PARAM */
+	unsigned param_count;
 };
 extern const struct vm_config vm_configs[];
 extern const unsigned vm_config_count;

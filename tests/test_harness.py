@@ -496,3 +496,11 @@ def test_every_target_names_a_default_guest_it_can_boot():
         t = load_target(name)
         scenario = load_scenarios(t.arch, name).get(t.default_guest)
         assert scenario is not None and not scenario.skip, name
+
+
+def test_booting_a_target_whose_hardware_is_missing_says_so(monkeypatch):
+    from harness import TargetUnavailable, lab
+    monkeypatch.setattr(lab, "REQUIREMENTS", {need: lambda: "no such hardware here"
+                                              for need in lab.REQUIREMENTS})
+    with pytest.raises(TargetUnavailable, match="target svm-kvm: no such hardware here"):
+        lab.boot("svm-kvm", "hello", echo=False)

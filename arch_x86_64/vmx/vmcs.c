@@ -20,10 +20,11 @@
 
 extern const u8 vmx_exit_entry[];	/* vmx_entry.S: the host RIP of every exit */
 
-/* Without and with the VMX-preemption timer: "save VMX-preemption timer
- * value" (so that it keeps counting down across exits instead of starting
- * again) is only allowed while the timer is active. */
-static u32 pin_controls, pin_controls_timer, exit_controls, exit_controls_timer;
+/* Without and with the VMX-preemption timer. */
+#define PREEMPTION_TIMER_MAX	0xffffffffULL	/* the field is 32 bits wide */
+
+static u32 pin_controls, pin_controls_timer;
+u64 vmx_slice_deadline;				/* TSC at which the slice ends; 0: none */
 static struct vcpu *current_vcpu;		/* whose VMCS is current */
 
 static void write_controls(const struct x86_boot_state *s)
@@ -51,11 +52,9 @@ static void write_controls(const struct x86_boot_state *s)
 				    SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID |
 				    SECONDARY_UNRESTRICTED_GUEST));
 	/* A 64-bit host; IA32_EFER switched both ways. */
-	exit_controls = vmx_adjust_controls(VMX_EXIT, VM_EXIT_HOST_ADDRESS_SPACE_SIZE |
-					    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER);
-	exit_controls_timer = vmx_adjust_controls(VMX_EXIT, exit_controls |
-						  VM_EXIT_SAVE_PREEMPTION_TIMER);
-	vmwrite(VMCS_VM_EXIT_CONTROLS, exit_controls);
+	vmwrite(VMCS_VM_EXIT_CONTROLS,
+		vmx_adjust_controls(VMX_EXIT, VM_EXIT_HOST_ADDRESS_SPACE_SIZE |
+				    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER));
 	/* "IA-32e mode guest" only for a guest starting in 64-bit mode; when a
 	 * guest enables long mode itself, each VM exit copies EFER.LMA here. */
 	vmwrite(VMCS_VM_ENTRY_CONTROLS,
@@ -220,16 +219,25 @@ void vmx_advance_rip(struct vcpu *vcpu, u64 bytes)
 	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + bytes);
 }
 
-/* The VMX-preemption timer counts down at the TSC rate divided by
- * 2^IA32_VMX_MISC[4:0] while the guest runs, and exits at zero. */
+/* A time slice is time on the CPU, exits handled for the VM included (as
+ * the PIT's on AMD-V and the EL2 timer's on arm64), so it ends at a TSC
+ * deadline. The VMX-preemption timer counts only while the guest runs:
+ * each entry gives it what is left until the deadline (vmx_arm_timer). */
 void vmx_set_timer(struct vcpu *vcpu, u64 microseconds)
 {
-	u64 rate = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
 	u64 tsc_ticks = microseconds * PLATFORM_TSC_HZ / USEC_PER_SEC;
 
 	(void)vcpu;
 	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, tsc_ticks ? pin_controls_timer : pin_controls);
-	vmwrite(VMCS_VM_EXIT_CONTROLS, tsc_ticks ? exit_controls_timer : exit_controls);
-	if (tsc_ticks)
-		vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, tsc_ticks >> rate);
+	vmx_slice_deadline = tsc_ticks ? rdtsc() + tsc_ticks : 0;
+}
+
+/* The timer counts down at the TSC rate divided by 2^IA32_VMX_MISC[4:0]
+ * while the guest runs, and exits at zero (at once, if the slice is over). */
+void vmx_arm_timer(void)
+{
+	u64 now = rdtsc(), rate = rdmsr(IA32_VMX_MISC) & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	u64 left = (vmx_slice_deadline > now ? vmx_slice_deadline - now : 0) >> rate;
+
+	vmwrite(VMCS_VMX_PREEMPTION_TIMER_VALUE, left > PREEMPTION_TIMER_MAX ? PREEMPTION_TIMER_MAX : left);
 }

@@ -40,7 +40,6 @@
 #define VM_EXIT_ACK_INTERRUPT_ON_EXIT         (1u << 15)
 #define VM_EXIT_SAVE_IA32_EFER                (1u << 20)
 #define VM_EXIT_LOAD_IA32_EFER                (1u << 21)
-#define VM_EXIT_SAVE_PREEMPTION_TIMER         (1u << 22)
 
 /* ---------------- VM-entry controls (24.8.1) ---------------- */
 #define VM_ENTRY_LOAD_DEBUG_CONTROLS          (1u << 2)

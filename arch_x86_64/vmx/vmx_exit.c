@@ -156,6 +156,8 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 void vmx_run(struct vcpu *vcpu, struct exit *e)
 {
 	write_cr2(vcpu->arch.guest_cr2);	/* VMX does not switch CR2: it is the guest's */
+	if (vmx_slice_deadline)
+		vmx_arm_timer();
 	int r = vmx_enter_guest(&vcpu->arch.regs, vcpu->arch.launched);
 
 	vcpu->arch.guest_cr2 = read_cr2();

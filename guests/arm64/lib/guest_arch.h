@@ -44,6 +44,78 @@ static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)addr; }
 static inline void mmio_write64(u64 addr, u64 v) { *(volatile u64 *)addr = v; }
 static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)addr = v; }
 
+/* Inside a spin loop that waits for another vCPU: the YIELD hint, no exit.
+ * QEMU's round-robin TCG (one host thread for all CPUs, as -icount needs)
+ * switches to the next CPU on it; without one, a guest spinning with no
+ * timer pending keeps the emulator on its CPU for good. */
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("yield" : : : "memory");
+}
+
+/* System registers by name: sysreg_read(tpidr_el1), sysreg_write(...). */
+#define sysreg_read(reg) ({ u64 _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
+#define sysreg_write(reg, v) __asm__ volatile("msr " #reg ", %0; isb" : : "r"((u64)(v)) : "memory")
+
+/* An SMC: a call to firmware (PSCI), which the hypervisor answers. */
+static inline s64 smc_call(u64 function, u64 a, u64 b, u64 c)
+{
+	register u64 x0 __asm__("x0") = function;
+	register u64 x1 __asm__("x1") = a;
+	register u64 x2 __asm__("x2") = b;
+	register u64 x3 __asm__("x3") = c;
+
+	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	return (s64)x0;
+}
+
+#define PSCI_CPU_OFF		0x84000002
+#define PSCI_CPU_ON		0xc4000003
+#define PSCI_AFFINITY_INFO	0xc4000004
+#define PSCI_SUCCESS		0
+#define PSCI_INVALID_PARAMETERS	(-2)
+#define PSCI_ALREADY_ON		(-4)
+#define PSCI_AFFINITY_OFF	1
+
+/* A secondary vCPU started with PSCI CPU_ON at secondary_entry, with the
+ * address of one of these as its context (exceptions.S). */
+struct secondary {
+	u64 stack_top;
+	void (*fn)(u64 arg);
+	u64 arg;
+};
+extern char secondary_entry[];
+
+/* The guest's own exception vectors (exceptions.S, exceptions.c): each
+ * exception is counted and recorded, and the guest resumes. */
+struct guest_exception_record {
+	u64 count, vector, esr, far, elr;
+};
+extern volatile struct guest_exception_record guest_exceptions;
+extern char guest_vectors[];
+void exceptions_install(void);
+
+/* Spin until the counter jumps by more than `gap_us`: another VM had the
+ * CPU meanwhile. False if that did not happen within `limit_ms`. */
+bool wait_for_preemption(u64 gap_us, u64 limit_ms);
+void spin_ms(u64 ms);
+#define WS_LINGER_MS	10	/* done: keep slicing with the other VM a while */
+
+/* A register of one class for world_switch_check() (world_switch.c): the
+ * values VM 0 and VM 1 write, and the bits that read back as written. */
+struct ws_register {
+	const char *name;
+	u64 (*read)(void);
+	void (*write)(u64 value);
+	u64 value[2];
+	u64 mask;
+};
+#define WS_REGISTER(reg, vm0, vm1, bits) { #reg, read_##reg, write_##reg, { vm0, vm1 }, bits }
+#define WS_ACCESSORS(reg) \
+	static u64 read_##reg(void) { return sysreg_read(reg); } \
+	static void write_##reg(u64 v) { sysreg_write(reg, v); }
+int world_switch_check(const char *class, const struct ws_register *regs, unsigned count);
+
 /* Exits worth timing on this architecture only (guests/bench.c). */
 struct bench_op { const char *name; void (*op)(void); };
 extern const struct bench_op arch_bench_ops[];

@@ -3,15 +3,12 @@
  * in arch_arm64/vectors.S promises every guest. */
 #define HC_VM_ID	3
 
+#include "callee_saved.h"
+
 	.text
 	.global	hypercall_preserves_registers
 hypercall_preserves_registers:
-	stp	x29, x30, [sp, #-96]!
-	stp	x19, x20, [sp, #16]
-	stp	x21, x22, [sp, #32]
-	stp	x23, x24, [sp, #48]
-	stp	x25, x26, [sp, #64]
-	stp	x27, x28, [sp, #80]
+	push_callee_saved
 	.irp	n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28
 	mov	x\n, #(0x700 + \n)
 	.endr
@@ -22,10 +19,5 @@ hypercall_preserves_registers:
 	cmp	x\n, #(0x700 + \n)
 	csel	x0, xzr, x0, ne
 	.endr
-	ldp	x19, x20, [sp, #16]
-	ldp	x21, x22, [sp, #32]
-	ldp	x23, x24, [sp, #48]
-	ldp	x25, x26, [sp, #64]
-	ldp	x27, x28, [sp, #80]
-	ldp	x29, x30, [sp], #96
+	pop_callee_saved
 	ret
