@@ -126,6 +126,8 @@ def scenario_command(vms: list[dict], vmm: dict) -> str:
     for vm in vms:
         argv += ["--vm", f"{vm['name']}=/lab/guests/{Path(vm['image']).name}"
                  + (",real-mode" if vm["from_reset"] else "")]
+        if vm.get("params"):
+            argv += ["--param", f"{vm['name']}=" + ",".join(map(str, vm["params"]))]
     if vmm.get("disk_mib"):
         argv += ["--disk", "/tmp/disk.img" + (",ro" if vmm.get("disk_ro") else "")]
     if vmm.get("virtio_console"):

@@ -106,6 +106,8 @@ def vmm_command(python: str, vms: list[dict], options: dict, run_dir: Path) -> l
     argv = [python, "-m", "vmm", "run"]
     for vm in vms:
         argv += ["--vm", f"{vm['name']}={vm['image']}" + (",real-mode" if vm["from_reset"] else "")]
+        if vm.get("params"):
+            argv += ["--param", f"{vm['name']}=" + ",".join(map(str, vm["params"]))]
     if options.get("disk_mib"):
         disk = run_dir / "disk.img"
         with open(disk, "wb") as f:

@@ -265,3 +265,14 @@ def test_a_file_that_is_no_bzimage_is_one_line(tmp_path):
     from vmm.arch import x86_64
     with pytest.raises(x86_64.BootError, match=r'^not a bzImage \(no "HdrS" setup header'):
         x86_64.load_linux(Memory(1 << 20), bytes(4096), None, "")
+
+
+@needs_kvm
+def test_hc_param_hands_the_guest_its_values(tmp_path):
+    """mov $HC_PARAM,%eax; mov $i,%edi; outl %eax,$HC_PORT; outb %al,$0xf4:
+    the VMM's status is the low byte of what HC_PARAM returned."""
+    def guest(index: int) -> str:
+        return raw_guest(tmp_path, f"param{index}", b"\xb8\x07\x00\x00\x00\xbf" +
+                         index.to_bytes(4, "little") + b"\xe7\xe0\xe6\xf4")
+    assert vmm("--vm", f"g={guest(1)}", "--param", "g=5,42").returncode == 42
+    assert vmm("--vm", f"g={guest(2)}", "--param", "g=5,42").returncode == hypercall.HC_ERR_INVAL & 0xff

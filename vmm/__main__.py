@@ -37,6 +37,17 @@ def vm_spec(text: str) -> tuple[str, Path, bool]:
     return name, Path(path), flag == "real-mode"
 
 
+def param_spec(text: str) -> tuple[str, list[int]]:
+    name, sep, values = text.partition("=")
+    try:
+        numbers = [int(v, 0) for v in values.split(",")] if values else []
+    except ValueError:
+        numbers = None
+    if not sep or not name or numbers is None or any(n < 0 or n >> 63 for n in numbers):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=V1,V2,... (each below 2^63)")
+    return name, numbers
+
+
 def disk_spec(text: str) -> tuple[Path, bool]:
     path, _, flag = text.partition(",")
     if flag not in ("", "ro"):
@@ -53,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--cmdline", help=f"the kernel command line (default {board.LINUX_CMDLINE!r})")
     run.add_argument("--vm", type=vm_spec, action="append", default=[], metavar="NAME=FILE[,real-mode]",
                      help="a lab guest in a VM of its own (repeat for more VMs)")
+    run.add_argument("--param", type=param_spec, action="append", default=[],
+                     metavar="NAME=V1,V2,...", help="values VM NAME reads with HC_PARAM")
     run.add_argument("--disk", type=disk_spec, action="append", default=[], metavar="FILE[,ro]",
                      help="a raw disk image as a virtio-blk device (,ro: read-only)")
     run.add_argument("--virtio-console", action="store_true",
@@ -95,9 +108,15 @@ def build_vms(args, kvm_fd: int, arch) -> list:
         raise board.BoardError("nothing to run: give --kernel or --vm")
     if virtio and len(specs) > 1:
         raise board.BoardError("virtio devices go with a single VM")
-    return [board.lab_vm(kvm_fd, arch, i, name, path, real, args.mem or board.LAB_RAM,
-                         virtio if i == 0 else ())
-            for i, (name, path, real) in enumerate(specs)]
+    vms = [board.lab_vm(kvm_fd, arch, i, name, path, real, args.mem or board.LAB_RAM,
+                        virtio if i == 0 else ())
+           for i, (name, path, real) in enumerate(specs)]
+    by_name = {vm.name: vm for vm in vms}
+    for name, values in args.param:
+        if name not in by_name:
+            raise board.BoardError(f"--param {name}=...: no VM named {name}")
+        by_name[name].params = values
+    return vms
 
 
 CTRL_A, QUIT_KEY = 0x01, ord("x")

@@ -9,7 +9,7 @@ import os
 from . import vconsole
 
 HC_PORT = 0xe0          # the doorbell: `outl %eax, $HC_PORT`
-HC_VERSION, HC_PUTCHAR, HC_PUTS, HC_VM_ID, HC_YIELD, HC_EXIT, HC_ECHO = range(7)
+HC_VERSION, HC_PUTCHAR, HC_PUTS, HC_VM_ID, HC_YIELD, HC_EXIT, HC_ECHO, HC_PARAM = range(8)
 HC_ABI_VERSION = 1
 HC_PUTS_MAX = 4096
 HC_ERR_UNKNOWN, HC_ERR_INVAL = -1, -2
@@ -48,6 +48,8 @@ def handle_hypercall(vcpu) -> None:
         return
     elif number == HC_ECHO:
         result = a + 2 * b + 3 * c
+    elif number == HC_PARAM:                # the i-th value given with --param NAME=...
+        result = vm.params[a] if a < len(vm.params) else HC_ERR_INVAL
     else:
         result = HC_ERR_UNKNOWN
     regs.rax = result & U64

@@ -198,6 +198,7 @@ class VM:
         self.vcpus = [Vcpu(self, i, mmap_size) for i in range(cpus)]
         self.stopped, self.why, self.status = False, None, 0
         self.timed_out = None             # seconds, once --timeout has run out
+        self.params = []                  # what HC_PARAM hands the guest (--param)
         self.stop_lock = threading.Lock()
 
     def attach(self, device):
