@@ -105,7 +105,7 @@ GUEST_MODULES = ["drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
 def guest_initramfs() -> Path:
     """The VMM's Linux guest: busybox, the virtio modules (Debian builds them
     as modules) and an /init that loads them, says so and starts a shell."""
-    modules = AMD64.kernel_root / "lib" / "modules" / AMD64.kernel_release() / "kernel"
+    modules = AMD64.modules()
     names = " ".join(Path(m).name for m in GUEST_MODULES)
     init = ("#!/bin/sh\nexport PATH=/bin\n/bin/busybox --install -s /bin\n"
             "mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n"
@@ -137,7 +137,6 @@ def scenario_command(vms: list[dict], vmm: dict) -> str:
 
 def init_script(scenarios: list[tuple[str, str, int]]) -> str:
     """/init: load KVM, then what lab.run= and lab.shell on the command line ask."""
-    modules = AMD64.kernel_root / "lib" / "modules" / AMD64.kernel_release() / "kernel"
     cases = "".join(
         f"run_scenario {shlex.quote(name)} {disk} {shlex.quote(command)}\n"
         for name, command, disk in scenarios)
@@ -175,7 +174,7 @@ def initramfs(build, scenarios) -> Path:
     (the target's, built by `build`); written only when it changes."""
     if missing():
         raise linux.NotPrepared(missing())
-    modules = AMD64.kernel_root / "lib" / "modules" / AMD64.kernel_release() / "kernel"
+    modules = AMD64.modules()
     entries = [(d, DIRMODE, b"") for d in linux.INIT_DIRS + [
         "usr", "usr/bin", "usr/lib", "lib", "lib64", "lab", "lab/modules", "lab/guests"]]
     entries += [("bin/busybox", FILEMODE, (AMD64.busybox_root / "bin" / "busybox").read_bytes()),

@@ -182,6 +182,10 @@ class DebianFiles:
         """6.1.0-NN-ARCH: the folder of the kernel's modules."""
         return next((self.kernel_root / "lib" / "modules").iterdir()).name
 
+    def modules(self) -> Path:
+        """Where the kernel package's modules are (kernel/drivers/..., ...)."""
+        return self.kernel_root / "lib" / "modules" / self.kernel_release() / "kernel"
+
 
 ARM64 = DebianFiles("arm64")
 
