@@ -159,7 +159,7 @@ def raw_guest(tmp_path, name: str, code: bytes):
      "KVM_INTERNAL_ERROR_EMULATION", "exit reason 17 (KVM_EXIT_INTERNAL_ERROR)", 1),
     ("spin", b"\xeb\xfe",                                   # jmp .
      "stopped: timed out after 1 s (--timeout)", "exit reason 10 (KVM_EXIT_INTR)", 124),
-])
+], ids=["no-device-port", "outside-memory", "triple-fault", "internal-error", "timeout"])
 def test_a_misbehaving_guest_is_stopped_with_a_report(tmp_path, name, code, why, detail, status):
     r = vmm("--kernel", raw_guest(tmp_path, name, code), "--timeout", "1")
     assert r.returncode == status, r.stdout + r.stderr
