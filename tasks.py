@@ -89,17 +89,26 @@ def test(c, target=None, guest=None, pytest_args=""):
 
 
 @task(help={"target": "only this target (default: all, side by side)",
-            "lesson": "'paging': shadow against two-level paging, with a plot",
+            "lesson": "'paging': shadow against two-level paging; 'io': the same data moved "
+                      "four ways through the KVM VMM; each with a plot",
             "guest": "'linux' (with --target arm64): Linux's boot under the hypervisor "
                      "over booted directly"})
 def bench(c, target=None, lesson=None, guest=None):
     """Measure exit costs in instructions (QEMU -icount) and the clean build
     time; write build/bench/TARGET.json. With --lesson paging: the paging
     guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
-    and paging.png."""
+    and paging.png. With --target containers: ocirun's container lifecycle
+    against runc's and crun's, build/bench/containers.json."""
     from harness import bench as b
     from harness import logs
     logs.start("bench")
+    if target == "containers":
+        from harness import containers
+        report = _run(containers.bench)
+        for name, m in report["metrics"].items():
+            print(f"{name:<30}{m['value']:>10}  {m['unit']}")
+        print("\n".join(report["notes"]) + "\nwrote build/bench/containers.json")
+        return
     if guest is not None:
         if guest != "linux" or target not in (None, "arm64"):
             raise Exit("error: --guest linux, on --target arm64, is the one guest benchmark",
@@ -109,9 +118,14 @@ def bench(c, target=None, lesson=None, guest=None):
             print(f"{name:<22}{str(m['value']):>40}  {m['unit']}")
         print("added to build/bench/arm64.json")
         return
+    if lesson == "io":
+        print(b.io_table(_run(b.run_io_lesson)))
+        print("wrote build/bench/io.json, io.png and io.svg")
+        return
     if lesson is not None:
         if lesson != "paging":
-            raise Exit(f"error: unknown lesson '{lesson}': the one there is is 'paging'", code=1)
+            raise Exit(f"error: unknown lesson '{lesson}': the lessons are 'paging' and 'io'",
+                       code=1)
         print(b.paging_table(_run(b.run_paging_lesson)))
         print("wrote build/bench/paging.json, paging.png and paging.svg")
         return
@@ -136,6 +150,23 @@ def fuzz(c, target="arm64", seed=None, iterations=None):
     r = _run(f.run, target, seed, iterations)
     print(f"\nfuzz: {r['iterations']} operations from seed {r['seed']} on {r['target']}, "
           f"digest {r['digest']}; the victim finished; log {r['log']}")
+
+
+@task(help={"experiment": "uniprocessor, multiprocessor, latency, or all (the default); "
+                          "./lab rt NAME is ./lab rt --experiment NAME"})
+def rt(c, experiment="all"):
+    """Real-time experiments: rt/'s analysis against the hypervisor's EDF
+    reservations, in instructions (QEMU -icount). Writes
+    build/rt/EXPERIMENT.json, .png, .svg and .txt; exits 1 if a conclusion fails."""
+    from harness import rt_experiments
+    failed = []
+    for name in rt_experiments.EXPERIMENTS if experiment == "all" else [experiment]:
+        results, problems = _run(rt_experiments.run, name)
+        print((rt_experiments.RT_DIR / f"{name}.txt").read_text())
+        print(f"wrote build/rt/{name}.json, .png, .svg and .txt\n")
+        failed += [f"{name}: {p}" for p in problems]
+    if failed:
+        raise Exit("error: " + "\nerror: ".join(failed), code=1)
 
 
 @task(name="list")
@@ -174,9 +205,31 @@ def lock(c):
         print(f"wrote {path}")
 
 
-@task(name="prepare-linux")
-def prepare_linux(c):
-    """Fetch Debian's arm64 kernel and busybox-static by package name into
-    downloads/ and build the Linux guest's initramfs (needs root)."""
-    from harness import linux
-    _run(linux.prepare)
+@task(name="prepare-linux", help={"arch": "arm64 (default: the Linux guest) or amd64 (the "
+                                         "kvm-svm machine: kernel, busybox, Python)"})
+def prepare_linux(c, arch="arm64"):
+    """Fetch Debian's kernel and busybox-static (and for amd64 Python) by
+    package name into downloads/ and build the initramfs (needs root)."""
+    from harness import kvm_svm, linux
+    if arch not in ("arm64", "amd64"):
+        raise Exit(f"error: --arch {arch}: arm64 or amd64", code=1)
+    _run(linux.prepare if arch == "arm64" else kvm_svm.prepare)
+
+
+@task(name="containers-rootfs")
+def containers_rootfs(c):
+    """Fetch Debian's busybox-static (this machine's architecture) by package
+    name and build the containers' rootfs and its tarball under
+    build/containers/ (needs root)."""
+    from harness import containers
+    _run(containers.prepare_rootfs)
+
+
+@task(help={"name": "the lesson: namespaces", "json": "print the facts as JSON"})
+def lesson(c, name, json=False):
+    """Walk a lesson's experiments step by step and print what each shows
+    (`namespaces`: UTS, PID, mount, network, user namespaces, setns, and a
+    cgroup's OOM killer; needs root; docs/namespaces.md explains them)."""
+    from harness import containers
+    print(_run(containers.lesson, name, json), end="")
+

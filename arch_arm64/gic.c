@@ -5,6 +5,7 @@
  * to a guest; the guest's own EOI, through a list register with HW=1,
  * deactivates the physical interrupt. */
 #include "gic.h"
+#include "arch.h"
 #include "config.h"
 #include "esr.h"
 #include "exit.h"
@@ -14,10 +15,18 @@
 
 #define ICC_SGI1R_EL1_ENC	SYS64_ENC(3, 0, 12, 11, 5)
 #define ICC_SGI1R_INTID_SHIFT	24
+#define ICC_SGI1R_TARGETS(v)	FIELD(v, 15, 0)		/* Aff0 values, as a bit mask */
+#define ICC_SGI1R_INTID(v)	FIELD(v, 27, 24)
+#define ICC_SGI1R_IRM		BIT(40)			/* every PE but the sender */
+#define ICC_SGI1R_UPPER_AFF	(MASK(23, 16) | MASK(39, 32) | MASK(55, 48))	/* Aff1-3 */
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	BIT(1)
 #define GICD_CTLR_ARE		BIT(4)	/* affinity routing (GICv3 mode) */
+#define GICD_IGROUPR		0x0080
+#define GICD_ISENABLER		0x0100
+#define GICD_IPRIORITYR		0x0400
+#define GICD_IROUTER		0x6000
 
 #define GICR_WAKER		0x0014	/* in RD_base */
 #define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
@@ -25,6 +34,9 @@
 #define GICR_SGI_BASE		0x10000	/* second 64 KiB frame */
 #define GICR_IGROUPR0		0x0080	/* in SGI_base */
 #define GICR_ISENABLER0		0x0100
+#define GICR_ICENABLER0		0x0180
+#define GICR_ISACTIVER0		0x0300
+#define GICR_ICACTIVER0		0x0380
 #define GICR_IPRIORITYR		0x0400
 
 #define ICC_SRE_SRE		BIT(0)	/* system-register interface */
@@ -40,14 +52,6 @@
 #define ICH_VTR_LISTREGS(v)	FIELD(v, 4, 0)	/* list registers, minus one */
 #define ICH_VTR_PREBITS(v)	FIELD(v, 28, 26)	/* preemption bits, minus one */
 #define GIC_MIN_PREBITS		5	/* 5 bits: one ICH_AP<g>R<n>_EL2 per group */
-#define GICR_ISENABLER0_OFF	0x0100
-#define GICR_ICENABLER0_OFF	0x0180
-#define GICR_ISACTIVER0_OFF	0x0300
-#define GICR_ICACTIVER0_OFF	0x0380
-#define GICD_IGROUPR		0x0080
-#define GICD_ISENABLER		0x0100
-#define GICD_IPRIORITYR		0x0400
-#define GICD_IROUTER		0x6000
 
 static volatile u32 *reg32(u64 base, u64 offset)
 {
@@ -179,12 +183,12 @@ static void set_private(unsigned cpu, u64 reg, u32 bits)
 
 void gic_private_enable(unsigned cpu, u32 intids, bool on)
 {
-	set_private(cpu, on ? GICR_ISENABLER0_OFF : GICR_ICENABLER0_OFF, intids);
+	set_private(cpu, on ? GICR_ISENABLER0 : GICR_ICENABLER0, intids);
 }
 
 void gic_private_active(unsigned cpu, u32 intids, bool on)
 {
-	set_private(cpu, on ? GICR_ISACTIVER0_OFF : GICR_ICACTIVER0_OFF, intids);
+	set_private(cpu, on ? GICR_ISACTIVER0 : GICR_ICACTIVER0, intids);
 }
 
 /* A shared peripheral interrupt for the hypervisor itself (the real UART's,
@@ -319,16 +323,69 @@ void gic_load_cpu(const struct vgic_cpu_state *s)
 			gic_write_lr(n, s->lr_used & BIT(n) ? s->lr[n] : 0);
 }
 
+/* An SGI between vCPUs of a VM that does not own the GIC: pending in each
+ * target vCPU (arch.pending, put into a list register before it next
+ * enters, vcpu.c), whose CPU is kicked to get there soon. Targets are
+ * Aff0 = vCPU id with the other affinity levels 0, or all but the sender
+ * (IRM). */
+static void send_virtual_sgi(struct vcpu *from, u64 value)
+{
+	struct vm *vm = from->vm;
+	u32 sgi = (u32)BIT(ICC_SGI1R_INTID(value));
+	bool others = value & ICC_SGI1R_IRM;
+
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		bool target = others ? i != from->id :
+			(value & ICC_SGI1R_UPPER_AFF) == 0 && (ICC_SGI1R_TARGETS(value) & BIT(i));
+		if (!target)
+			continue;
+		__atomic_fetch_or(&vm->vcpus[i].arch.pending, sgi, __ATOMIC_RELEASE);
+		if (i != from->id)
+			arch_vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
 /* ICC_SGI1R_EL1 traps to EL2 while HCR_EL2.IMO is set. A VM with a vGIC
- * has its SGIs emulated (vgic.c); for the pass-through guest, with vCPU n
- * pinned to CPU n, the target list is already the physical one. */
+ * has its SGIs emulated (vgic.c); with vCPU n pinned to CPU n, a
+ * pass-through guest's target list is already the physical one; any other
+ * guest's SGIs stay virtual. */
 bool gic_sysreg_access(struct vcpu *vcpu, struct exit *e)
 {
 	if (vcpu->vm->irqchip)
 		return vgic_sysreg_access(vcpu, e);
-	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write || !vcpu->vm->passthrough)
+	if (e->addr != ICC_SGI1R_EL1_ENC || !e->write)
 		return false;
+	if (!vcpu->vm->passthrough) {
+		send_virtual_sgi(vcpu, e->value);
+		return true;
+	}
 	write_sysreg(ICC_SGI1R_EL1, e->value);
 	isb();
 	return true;
+}
+
+static bool holds_virtual_timer(const struct vgic_cpu_state *s)
+{
+	for (unsigned n = 0; n < GIC_MAX_LRS; n++)
+		if ((s->lr_used & BIT(n)) && (s->lr[n] & ICH_LR_STATE_MASK) &&
+		    (s->lr[n] & ICH_LR_HW) && (u32)s->lr[n] == TIMER_INTID_VIRT)
+			return true;
+	return false;
+}
+
+/* The virtual timer's list register is linked to the physical PPI 27
+ * (HW=1), which stays active until the guest's EOI. One PPI serves every
+ * vCPU's timer on this CPU: when a vCPU leaves with that EOI still to come,
+ * the physical interrupt is deactivated (the next vCPU's timer needs it),
+ * and made active again when the vCPU returns, as if it had never left.
+ * After gic_save_cpu(prev) and gic_load_cpu(next), with next's timer loaded.
+ * NULL: a vCPU with a vGIC, which does this itself (vgic.c). */
+void gic_switch_timer(const struct vgic_cpu_state *prev, const struct vgic_cpu_state *next)
+{
+	if (prev && holds_virtual_timer(prev))
+		write_sysreg(ICC_DIR_EL1, TIMER_INTID_VIRT);
+	if (next && holds_virtual_timer(next))
+		*reg32(PLATFORM_GICR_BASE + arch_cpu_id() * GICR_FRAMES_SIZE + GICR_SGI_BASE,
+		       GICR_ISACTIVER0) = BIT(TIMER_INTID_VIRT);
+	isb();
 }

@@ -7,7 +7,7 @@
 
 #define GIC_INTID_MAINTENANCE	25	/* PPI 9: the virtual CPU interface's */
 #define TIMER_INTID_HYP_PHYS	26	/* EL2 physical timer, PPI 10 */
-#define TIMER_INTID_VIRT	27	/* EL1 virtual timer, PPI 11 */
+#define TIMER_INTID_VIRT	27	/* EL1 virtual timer (CNTV), PPI 11: the running guest's */
 #define TIMER_INTID_PHYS	30	/* EL1 physical timer, PPI 14 */
 #define GIC_INTID_SPURIOUS	1023
 
@@ -38,6 +38,7 @@ void gic_kick(unsigned cpu);
 struct vgic_cpu_state;
 void gic_save_cpu(struct vgic_cpu_state *s);
 void gic_load_cpu(const struct vgic_cpu_state *s);
+void gic_switch_timer(const struct vgic_cpu_state *prev, const struct vgic_cpu_state *next);
 u32 gic_acknowledge(void);
 void gic_end_of_interrupt(u32 intid);
 void gic_priority_drop(u32 intid);

@@ -29,22 +29,32 @@ static void el2_trap_setup(void)
 	isb();
 }
 
+/* Every CPU's timer interrupts: the EL2 timer (the scheduler's tick) and
+ * the guests' virtual timer (handed to the running vCPU, trap.c). */
+static void enable_timers(unsigned cpu)
+{
+	gic_enable_private(cpu, TIMER_INTID_HYP_PHYS);
+	gic_enable_private(cpu, TIMER_INTID_VIRT);
+}
+
 _Noreturn void arm64_init(void)
 {
 	arm64_mmu_init();
 	el2_trap_setup();
 	gic_init();
 	gic_cpu_init(0);
-	gic_enable_private(0, TIMER_INTID_HYP_PHYS);
+	enable_timers(0);
 	hv_main(ALIGN_UP((u64)__image_end, PAGE_SIZE), PLATFORM_RAM_BASE + PLATFORM_RAM_SIZE);
 }
 
 /* A secondary CPU, from boot.S: the same EL2 set-up, its own redistributor,
- * then wait for its vCPU (no scheduling tick: its vCPU runs alone). */
+ * then wait for its vCPU (which runs alone, with no scheduling tick, unless
+ * the scenario chose EDF reservations: hv/sched_edf.c). */
 _Noreturn void arm64_secondary_init(void)
 {
 	arm64_mmu_enable();
 	el2_trap_setup();
 	gic_cpu_init(arch_cpu_id());
+	enable_timers(arch_cpu_id());
 	arch_vcpu_run(sched_first());
 }

@@ -75,7 +75,8 @@ static s64 cpu_on(struct vm *vm, u64 mpidr, u64 aff_mask, u64 entry, u64 context
 		v->arch.reset_context = context;
 		__atomic_fetch_or(&v->arch.pending, PENDING_RESET, __ATOMIC_RELEASE);
 		__atomic_store_n(&v->runnable, true, __ATOMIC_RELEASE);
-		arch_cpu_wake_all();
+		arch_cpu_wake_all();	/* a parked CPU */
+		arch_vcpu_kick(v);	/* the boot CPU may idle in WFI (vCPU 0) */
 	}
 	unlock();
 	return r;

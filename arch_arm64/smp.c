@@ -1,10 +1,12 @@
 /* Secondary physical CPUs: the hypervisor starts them itself, with a real
  * PSCI CPU_ON to the machine's firmware (QEMU's, by SMC), each on its own
- * EL2 stack; they come up in boot.S at secondary_entry. A CPU with nothing
- * to run waits in WFI for an interrupt: another CPU's kick (its vCPU was
- * switched on, or got an interrupt), typed input, or the EL2 timer, set
- * for when the first of its vCPUs waiting in WFI has a timer due. Under
- * -icount,sleep=off QEMU then jumps straight to that time. */
+ * EL2 stack; they come up in boot.S at secondary_entry. A CPU waits with
+ * WFE until another one signals (SEV), e.g. that its vCPU was switched on.
+ * A CPU whose vCPUs all wait in WFI waits in WFI itself (arch_cpu_idle):
+ * for an interrupt, such as another CPU's kick (an interrupt for one of
+ * them, or CPU_ON), typed input, or the EL2 timer, set for when the first
+ * of them has a timer due; under -icount,sleep=off QEMU then jumps
+ * straight to that time. */
 #include "arch.h"
 #include "config.h"
 #include "console.h"
@@ -27,11 +29,8 @@ unsigned arch_cpu_id(void)
 	return (unsigned)FIELD(read_sysreg(mpidr_el1), 7, 0);	/* Aff0 */
 }
 
-static unsigned cpus_up = 1;
-
 struct vcpu *arm64_loaded_vcpu(void);					/* vcpu.c */
 enum exit_kind arm64_host_interrupt(struct vcpu *vcpu, u32 intid);	/* trap.c */
-void arch_timer_arm_at(u64 count);					/* timer.c */
 
 /* The first timer due among this CPU's vCPUs that wait in WFI (vCPU n
  * runs on CPU n), but the loaded one, whose timer interrupts by itself. */
@@ -52,6 +51,17 @@ static u64 first_wake(unsigned cpu)
 
 void arch_cpu_wait(void)
 {
+	__asm__ volatile("wfe" : : : "memory");
+}
+
+void arch_cpu_wake_all(void)
+{
+	dsb(ish);
+	__asm__ volatile("sev");
+}
+
+void arch_cpu_idle(void)
+{
 	u64 wake = first_wake(arch_cpu_id());
 	u32 intid;
 
@@ -60,14 +70,6 @@ void arch_cpu_wait(void)
 	__asm__ volatile("dsb sy; wfi" : : : "memory");
 	while ((intid = gic_acknowledge()) != GIC_INTID_SPURIOUS)
 		arm64_host_interrupt(arm64_loaded_vcpu(), intid);
-}
-
-void arch_cpu_wake_all(void)
-{
-	dsb(ish);
-	for (unsigned cpu = 0; cpu < cpus_up; cpu++)
-		if (cpu != arch_cpu_id())
-			gic_kick(cpu);
 }
 
 /* The new CPU writes its stack with the MMU (and so its caches) still off:
@@ -96,7 +98,6 @@ void arch_cpus_start(unsigned count)
 			panic("PSCI CPU_ON of CPU %u failed (%ld): does QEMU run with -smp %u?",
 			      cpu, r, count);
 	}
-	cpus_up = count;
 	if (count > 1)
 		printf("hv: %u physical CPUs up\n", count);
 }

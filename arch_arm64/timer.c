@@ -12,14 +12,26 @@ void arch_timer_arm(u64 microseconds)
 	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
 }
 
-/* At counter value `count` (CNTPCT_EL0): when a waiting vCPU's timer is due. */
-void arch_timer_arm_at(u64 count)
-{
-	write_sysreg(cnthp_cval_el2, count);
-	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
-}
-
 void arch_timer_disarm(void)
 {
 	write_sysreg(cnthp_ctl_el2, 0);
+}
+
+/* The counter all CPUs and guests share (guests read it as CNTVCT_EL0:
+ * CNTVOFF_EL2 is 0), and the EL2 timer at an absolute count (CNTHP_CVAL). */
+u64 arch_clock_now(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+u64 arch_clock_hz(void)
+{
+	return read_sysreg(cntfrq_el0);
+}
+
+void arch_timer_arm_at(u64 when)
+{
+	write_sysreg(cnthp_cval_el2, when);
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
 }

@@ -168,8 +168,9 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 	r->elr_el2 += e->insn_len;
 }
 
-/* A device interrupt for the guest that owns the real devices: through a
- * list register, linked to its physical twin. */
+/* A device interrupt for the guest that owns the real devices, or a
+ * guest's virtual timer: through a list register, linked to its physical
+ * twin. */
 static void to_pass_through_guest(struct vcpu *vcpu, u32 intid)
 {
 	if (intid < GIC_SGI_COUNT) {	/* an SGI cannot be linked to its
@@ -186,8 +187,11 @@ static void to_pass_through_guest(struct vcpu *vcpu, u32 intid)
 /* A physical interrupt at EL2, while `vcpu` is the one loaded on this CPU
  * (NULL: none yet). A kick only makes the CPU leave its guest; the
  * maintenance interrupt says list registers have room (vgic.c); the real
- * UART's is typed input (uart.c); a timer PPI of a VM with a vGIC is its
- * vCPU's; the rest belong to a pass-through guest, or to nobody. */
+ * UART's is typed input (uart.c); a timer PPI of a VM with a vGIC goes
+ * through it, the virtual timer's of any other VM straight to a list
+ * register (its CNTV_* registers are that vCPU's: vcpu.c switches them,
+ * gic.c the interrupt's state); the rest belong to a pass-through guest,
+ * or to nobody. */
 enum exit_kind arm64_host_interrupt(struct vcpu *vcpu, u32 intid)
 {
 	struct vm *vm = vcpu ? vcpu->vm : NULL;
@@ -208,6 +212,8 @@ enum exit_kind arm64_host_interrupt(struct vcpu *vcpu, u32 intid)
 	} else if (vm->irqchip && (intid == TIMER_INTID_VIRT || intid == TIMER_INTID_PHYS)) {
 		gic_priority_drop(intid);
 		vgic_timer_fired(vcpu, intid);
+	} else if (intid == TIMER_INTID_VIRT) {
+		to_pass_through_guest(vcpu, intid);	/* any guest's: its CNTV_* are loaded */
 	} else {
 		gic_end_of_interrupt(intid);
 	}

@@ -96,6 +96,8 @@ void arm64_vcpu_switch(struct vcpu *prev, struct vcpu *next)
 {
 	save_vcpu(prev);
 	load_vcpu(next);
+	gic_switch_timer(prev->vm->irqchip ? NULL : &prev->arch.gic,	/* now next's timer */
+			 next->vm->irqchip ? NULL : &next->arch.gic);	/* is loaded */
 	__asm__ volatile("clrex" : : : "memory");	/* no exclusive access carries over */
 }
 
@@ -124,7 +126,7 @@ void arch_vm_reset(struct vm *vm)
 	v0->halted = false;
 	__atomic_store_n(&v0->runnable, true, __ATOMIC_RELEASE);
 	if (arch_cpu_id() != 0)
-		arch_cpu_wake_all();
+		arch_vcpu_kick(v0);	/* its CPU may idle in WFI */
 }
 
 /* Work another CPU (or an interrupt) left for `vcpu` before it runs again:

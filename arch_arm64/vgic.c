@@ -281,12 +281,12 @@ void vgic_maintenance(struct vcpu *v)
 		__atomic_fetch_or(&v->arch.pending, PENDING_VGIC, __ATOMIC_RELAXED);
 }
 
-/* The world switch of a vCPU with a vGIC (the others have nothing here): a
- * timer PPI it holds (in a list register, or pending) keeps its physical
+/* The world switch of a vCPU with a vGIC (the others': gic_switch_timer):
+ * a timer PPI it holds (in a list register, or pending) keeps its physical
  * twin active while the vCPU is on the CPU, so that it does not fire again,
- * and gives it back when the vCPU leaves. The timers' PPIs are enabled at
- * EL2 only while such a vCPU is on the CPU: no other guest has anyone to
- * deliver them to. */
+ * and gives it back when the vCPU leaves. The EL1 physical timer's PPI is
+ * enabled at EL2 only while such a vCPU is on the CPU: no other guest has
+ * anyone to deliver it to (the virtual timer's is always on, for any VM). */
 void vgic_load(struct vcpu *v)
 {
 	unsigned cpu = arch_cpu_id();
@@ -294,7 +294,7 @@ void vgic_load(struct vcpu *v)
 
 	gic_private_active(cpu, TIMER_PPIS & holds, true);
 	gic_private_active(cpu, TIMER_PPIS & ~holds, false);
-	gic_private_enable(cpu, TIMER_PPIS, true);
+	gic_private_enable(cpu, BIT(TIMER_INTID_PHYS), true);
 }
 
 void vgic_put(struct vcpu *v)
@@ -305,7 +305,7 @@ void vgic_put(struct vcpu *v)
 	fold(v);
 	unlock(&v->vm->arch.vgic);
 	gic_underflow_irq(false);
-	gic_private_enable(cpu, TIMER_PPIS, false);
+	gic_private_enable(cpu, BIT(TIMER_INTID_PHYS), false);
 	gic_private_active(cpu, TIMER_PPIS, false);
 }
 

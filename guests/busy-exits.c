@@ -7,22 +7,20 @@
 
 #define ROUNDS		4
 #define ROUND_MS	30	/* counter time spent spinning per round */
-#define GAP_US		500	/* a gap this long between two reads: we were off the CPU */
+
+static u64 reads;
+
+static void read_uart_status(void)
+{
+	reads += uart_status() != 0;	/* an exit every turn */
+}
 
 int main(void)
 {
-	u64 id = (u64)hypercall(HC_VM_ID, 0, 0, 0);
-	u64 freq = counter_freq(), gap_ticks = GAP_US * freq / 1000000, gaps = 0, reads = 0;
+	u64 id = (u64)hypercall(HC_VM_ID, 0, 0, 0), gaps = 0;
 
 	for (int round = 0; round < ROUNDS; round++) {
-		u64 start = counter_read(), last = start, now;
-
-		while ((now = counter_read()) - start < ROUND_MS * freq / 1000) {
-			if (now - last > gap_ticks)
-				gaps++;
-			last = now;
-			reads += uart_status() != 0;	/* an exit every turn */
-		}
+		gaps += spin_counting_gaps(ROUND_MS, read_uart_status);
 		printf("VM %lu: round %d done after %lu UART reads\n", id, round, reads);
 	}
 	check(reads > 0, "the UART's status register reads back");

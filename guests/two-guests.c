@@ -6,25 +6,17 @@
 
 #define ROUNDS		4
 #define ROUND_MS	30	/* counter time spent spinning per round */
-#define GAP_US		500	/* a gap this long between two reads: we were off the CPU */
 
 static volatile u64 marker;	/* same address in both VMs, different RAM */
 
 int main(void)
 {
-	u64 id = (u64)hypercall(HC_VM_ID, 0, 0, 0);
-	u64 freq = counter_freq(), gap_ticks = GAP_US * freq / 1000000, gaps = 0;
+	u64 id = (u64)hypercall(HC_VM_ID, 0, 0, 0), gaps = 0;
 
 	marker = 0x600d0000 + id;
 	printf("VM %lu: marker at %p set to 0x%lx\n", id, (void *)&marker, marker);
 	for (int round = 0; round < ROUNDS; round++) {
-		u64 start = counter_read(), last = start, now;
-
-		while ((now = counter_read()) - start < ROUND_MS * freq / 1000) {
-			if (now - last > gap_ticks)
-				gaps++;
-			last = now;
-		}
+		gaps += spin_counting_gaps(ROUND_MS, NULL);
 		printf("VM %lu: round %d done, marker 0x%lx\n", id, round, marker);
 	}
 	check(marker == 0x600d0000 + id, "marker unchanged: the other VM cannot see this memory");

@@ -325,3 +325,109 @@ def linux_pair_metrics(name: str, direct: float) -> dict[str, dict]:
         "linux_boot_2vm_exits": {"value": {vm: {k: v for k, v in exits.get(vm, {}).items() if v}
                                                for vm in vms}, "unit": "exits"},
     }
+
+
+# -- the I/O lesson: the same data moved four ways ----------------------------
+
+IO_TARGETS = ("kvm-svm", "kvm")         # instructions under TCG first; the host's KVM: ratios
+IO_BYTES = 16 * 1024                    # guests/x86_64/io-lesson.c
+KiB = 1024
+# (way, what it is, scenario, the marker that opens its stretch, its BENCH line)
+IO_WAYS = [
+    ("uart", "16550 UART, byte by byte (port I/O)", "io-lesson-exits", 1, "io_uart"),
+    ("mmio", "MMIO register, 8 bytes a store", "io-lesson-exits", 3, "io_mmio"),
+    ("virtio-exit", "virtio-blk, notify by MMIO exit", "io-lesson-exits", 5, "io_virtio"),
+    ("virtio-eventfd", "virtio-blk, ioeventfd + irqfd", "io-lesson", 5, "io_virtio"),
+]
+IO_SCENARIOS = ("io-lesson", "io-lesson-exits")
+MARKER = re.compile(r"marker (\d+): pio \d+ mmio \d+ hypercall \d+ total (\d+)")
+
+
+def marker_exits(lines: list[str], first: int) -> int:
+    """Exits to the VMM between markers `first` and `first + 1`, less the
+    closing marker's own."""
+    totals = {int(m[1]): int(m[2]) for line in lines if (m := MARKER.search(line))}
+    if first not in totals or first + 1 not in totals:
+        raise HarnessError(f"the I/O lesson's guest printed no marker {first} or {first + 1}")
+    return totals[first + 1] - totals[first] - 1
+
+
+def io_lines(name: str) -> dict[str, list[str]]:
+    """Each I/O scenario's console lines on target `name`."""
+    from . import kvm_svm, lab, logs
+    target = load_target(name)
+    lab.check_requirements(target)
+    if not kvm_svm.is_machine(target):
+        return {s: boot(name, s, echo=False, quiet_build=True).lines for s in IO_SCENARIOS}
+    if kvm_svm.missing():
+        raise TargetUnavailable(kvm_svm.missing())
+    build = lab.build(target, echo=False)
+    result, problems = kvm_svm.run_all(target, build, logs.new_log(f"{name}-io"),
+                                       names=list(IO_SCENARIOS))
+    if problems:
+        raise HarnessError("; ".join(f"{s}: {why}" for s, why in problems.items()))
+    return {s: lines for s, (lines, _) in kvm_svm.sections(result.lines).items()}
+
+
+def io_run(name: str) -> dict:
+    clock = load_target(name).emulator.get("bench_clock", "icount")
+    with step(f"I/O lesson: {name}"):
+        lines = io_lines(name)
+    ways = []
+    for way, label, scenario, mark, bench_name in IO_WAYS:
+        raw = parse_bench_lines(lines[scenario]).get(bench_name)
+        if raw is None:
+            raise HarnessError(f"I/O lesson on {name}: no {bench_name} line from {scenario}")
+        exits, requests = marker_exits(lines[scenario], mark), raw["iterations"]
+        cost = instructions(raw["ticks"], raw["freq"], clock)
+        ways.append({"way": way, "label": label, "requests": requests, "exits": exits,
+                     "exits_per_kib": exits * KiB / IO_BYTES,
+                     "exits_per_request": round(exits / requests, 3),
+                     "time": round(cost), "time_per_kib": round(cost * KiB / IO_BYTES)})
+    return {"target": name, "unit": UNITS[clock], "bytes": IO_BYTES, "ways": ways}
+
+
+def run_io_lesson() -> list[dict]:
+    runs = []
+    for name in IO_TARGETS:
+        try:
+            runs.append(io_run(name))
+        except TargetUnavailable as e:
+            say(f"skipped {name}: {e}")
+    if not runs:
+        raise HarnessError(f"no target for the I/O lesson could run here ({', '.join(IO_TARGETS)})")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    (BENCH_DIR / "io.json").write_text(json.dumps({"lesson": "io", "runs": runs}, indent=2) + "\n")
+    plot_io(runs[0], BENCH_DIR / "io")
+    return runs
+
+
+def plot_io(run: dict, path: Path) -> None:
+    """Exits to the VMM per KiB, one bar per way (a log scale that shows 0),
+    each labelled with its time per KiB."""
+    with slide(path) as (fig, ax):
+        ways = run["ways"]
+        xs = range(len(ways))
+        bars = ax.bar(xs, [w["exits_per_kib"] for w in ways],
+                      color=["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c"])
+        unit = "instr." if run["unit"] == "instructions" else "ticks"
+        ax.bar_label(bars, labels=[f"{w['exits_per_kib']:,.4g} exits\n{w['time_per_kib']:,} {unit}/KiB"
+                                   for w in ways], padding=4)
+        ax.set_yscale("symlog", linthresh=0.1)
+        ax.set_ylim(0, max(w["exits_per_kib"] for w in ways) * 30)
+        ax.set_xticks(list(xs), [w["label"].replace(", ", ",\n") for w in ways])
+        ax.set_ylabel("exits to the VMM per KiB")
+        ax.set_title(f"Moving {run['bytes'] // KiB} KiB through the KVM VMM ({run['target']})")
+
+
+def io_table(runs: list[dict]) -> str:
+    rows = []
+    for r in runs:
+        rows.append(f"{r['target']}: {r['bytes'] // KiB} KiB, time in {r['unit']}")
+        rows.append(f"  {'way':<16}{'requests':>9}{'exits':>8}{'exits/KiB':>11}"
+                    f"{'exits/request':>15}{'time/KiB':>14}")
+        for w in r["ways"]:
+            rows.append(f"  {w['way']:<16}{w['requests']:>9}{w['exits']:>8}"
+                        f"{w['exits_per_kib']:>11.4g}{w['exits_per_request']:>15.4g}"
+                        f"{w['time_per_kib']:>14,}")
+    return "\n".join(rows)

@@ -316,8 +316,16 @@ def run(launch: Launch, scenario: Scenario, log: Path, echo: bool = False,
             status = child.exitstatus if child.exitstatus is not None else -(child.signalstatus or 0)
             if not matcher.done():
                 fail(f"the emulator exited (status {status}) while waiting for {matcher.awaiting()}")
-            if status != launch.exit_status:
-                fail(f"the emulator exited with status {status}, expected {launch.exit_status}")
+            expected = launch.exit_status if scenario.exit_status is None else scenario.exit_status
+            if launch.status_line:              # the program inside the machine says its status
+                if status != launch.exit_status:
+                    fail(f"the emulator exited with status {status}, expected {launch.exit_status}")
+                said = [int(m[1]) for line in lines if (m := re.search(launch.status_line, line))]
+                if not said:
+                    fail(f"no status line ({launch.status_line!r}) on the console")
+                status = said[-1]
+            if status != expected:
+                fail(f"the emulator exited with status {status}, expected {expected}")
             problem = check_transcript(scenario, lines)
             if problem:
                 fail(problem)

@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, linux, logs,
-               progress)
+from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, kvm_svm, linux,
+               logs, progress)
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios, runnable
@@ -40,7 +40,16 @@ def _kvm_with(flag: str, vendor: str) -> str | None:
     return None
 
 
+def _kvm_usable() -> str | None:
+    if not os.path.exists("/dev/kvm"):
+        return "no /dev/kvm on this machine (KVM is not loaded, or this is no x86 host with VT-x/AMD-V)"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "/dev/kvm is here but not usable by this user: add it to the 'kvm' group"
+    return None
+
+
 REQUIREMENTS = {
+    "kvm": _kvm_usable,
     "kvm-vmx": lambda: _kvm_with("vmx", "Intel VT-x"),
     "kvm-svm": lambda: _kvm_with("svm", "AMD-V"),
 }
@@ -74,9 +83,12 @@ def ensure_build_tools(target: Target, echo=print) -> None:
 
 
 def setup(echo=print) -> None:
+    from . import containers
     packages = sorted({p for t in all_targets() for p in system_packages(t)} |
-                      set(DEBUG_PACKAGES) | set(TEST_PACKAGES))
+                      set(DEBUG_PACKAGES) | set(TEST_PACKAGES) |
+                      set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES))
     ensure_packages(packages, echo)
+    containers.ensure_runtime(echo)          # libseccomp's binding, linked into the venv
     echo(f"system packages present: {' '.join(packages)}")
 
 
@@ -152,7 +164,15 @@ def boot(target_name: str | None, guest: str | None, echo=True,
     ensure_tools(target)            # booting, unlike building, needs what the target requires
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
-    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus)
+    if kvm_svm.is_machine(target):      # the VMM inside a Linux machine: /init runs it
+        return _boot_run(kvm_svm.launch(target, b, scenario.name, log.with_suffix(".run")),
+                         scenario, log, echo, session)
+    launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus,
+                           vms=b.vm_entries(scenario), vmm=scenario.vmm)
+    return _boot_run(launch, scenario, log, echo, session)
+
+
+def _boot_run(launch, scenario: Scenario, log: Path, echo: bool, session) -> console.Result:
     if echo:
         print(f"$ {shlex.join(launch.argv)}", flush=True)
     return console.run(launch, scenario, log, echo=echo, cwd=ROOT, session=session)

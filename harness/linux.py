@@ -1,5 +1,7 @@
 """The Linux guest: its files, fetched by Debian package name and never
-committed (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
+committed (DebianFiles: any Debian architecture's kernel, busybox-static
+and packages with what they Depend on; arm64's here, amd64's for kvm-svm
+in kvm_svm.py) (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
 and an initramfs built here from busybox-static with a newc cpio writer);
 its device tree, derived from QEMU's at build time; and typing commands
 into its shell.
@@ -60,11 +62,12 @@ class NotPrepared(HarnessError):
     """The Linux guest's files are not there: tests skip with this reason."""
 
 
-def missing() -> str | None:
+def missing(files: "DebianFiles | None" = None) -> str | None:
     """None when the kernel and initramfs are there, else what is missing."""
-    missing = [p.name for p in (IMAGE, BUSYBOX_ROOT / "bin" / "busybox") if not p.exists()]
+    files = files or ARM64
+    missing = files.missing()
     return (f"the Linux guest is not prepared ({', '.join(missing)} missing under "
-            f"{LINUX_DIR.relative_to(ROOT)}/): run `./lab prepare-linux` as root") if missing else None
+            f"{files.dir.relative_to(ROOT)}/): run `./lab prepare-linux` as root") if missing else None
 
 
 def _run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
@@ -80,24 +83,6 @@ def _run(cmd: list[str], what: str, cwd: Path | None = None) -> str:
         hint = " (offline? the Debian mirror could not be reached)" if offline else ""
         raise HarnessError(f"{what} failed{hint}: {last[0]}")
     return r.stdout
-
-
-def _ensure_foreign_arch() -> None:
-    arches = _run(["dpkg", "--print-foreign-architectures"], "listing dpkg architectures")
-    if DEB_ARCH not in arches.split():
-        _run(["dpkg", "--add-architecture", DEB_ARCH], f"dpkg --add-architecture {DEB_ARCH}")
-    if not _run(["apt-cache", "policy", KERNEL_META], "apt-cache policy").strip():
-        _run(["apt-get", "update", "-qq"], "apt-get update")
-
-
-def kernel_package() -> str:
-    """The versioned kernel package the meta-package points at, e.g.
-    linux-image-6.1.0-NN-arm64:arm64."""
-    out = _run(["apt-cache", "depends", KERNEL_META], f"apt-cache depends {KERNEL_META}")
-    m = re.search(r"Depends: (linux-image-[0-9][^\s:]*-" + DEB_ARCH + ")", out)
-    if not m:
-        raise HarnessError(f"apt-cache depends {KERNEL_META} names no kernel package")
-    return f"{m[1]}:{DEB_ARCH}"
 
 
 def _download(packages: list[str], dest: Path) -> list[Path]:
@@ -116,6 +101,102 @@ def _extract(deb: Path, into: Path) -> None:
     shutil.rmtree(into, ignore_errors=True)
     into.mkdir(parents=True)
     _run(["dpkg-deb", "-x", str(deb), str(into)], f"dpkg-deb -x {deb.name}")
+
+
+class DebianFiles:
+    """Packages of one Debian architecture, fetched by name with apt-get
+    download and unpacked with dpkg-deb -x under downloads/linux-ARCH/:
+    the kernel (its meta-package's current version), busybox-static, and
+    `packages` with everything they Depend on (less `skip`: what only
+    maintainer scripts use), unpacked together into root/sysroot/. The arm64
+    Linux guest (issue 15 too) and the amd64 machine of target kvm-svm share
+    this."""
+
+    def __init__(self, deb_arch: str, packages: tuple = (), skip: tuple = ()):
+        self.deb_arch, self.packages, self.skip = deb_arch, packages, skip
+        self.dir = DOWNLOADS / f"linux-{deb_arch}"
+        self.kernel_meta = f"linux-image-{deb_arch}:{deb_arch}"  # depends on the versioned one
+        self.busybox = f"busybox-static:{deb_arch}"
+        self.busybox_root = self.dir / "root" / "busybox"
+        self.kernel_root = self.dir / "root" / "kernel"
+        self.sysroot = self.dir / "root" / "sysroot"
+        self.image = self.dir / ("Image" if deb_arch == "arm64" else "bzImage")
+
+    def missing(self) -> list[str]:
+        wanted = [self.image, self.busybox_root / "bin" / "busybox"] + \
+            ([self.sysroot / ".complete"] if self.packages else [])
+        return [p.name for p in wanted if not p.exists()]
+
+    def ensure_arch(self) -> None:
+        native = _run(["dpkg", "--print-architecture"], "dpkg --print-architecture").strip()
+        arches = _run(["dpkg", "--print-foreign-architectures"], "listing dpkg architectures")
+        if self.deb_arch != native and self.deb_arch not in arches.split():
+            _run(["dpkg", "--add-architecture", self.deb_arch],
+                 f"dpkg --add-architecture {self.deb_arch}")
+        if not _run(["apt-cache", "policy", self.kernel_meta], "apt-cache policy").strip():
+            _run(["apt-get", "update", "-qq"], "apt-get update")
+
+    def kernel_package(self) -> str:
+        """The versioned kernel package the meta-package points at, e.g.
+        linux-image-6.1.0-NN-arm64:arm64."""
+        out = _run(["apt-cache", "depends", self.kernel_meta],
+                   f"apt-cache depends {self.kernel_meta}")
+        m = re.search(r"Depends: (linux-image-[0-9][^\s:]*-" + self.deb_arch + ")", out)
+        if not m:
+            raise HarnessError(f"apt-cache depends {self.kernel_meta} names no kernel package")
+        return f"{m[1]}:{self.deb_arch}"
+
+    def with_depends(self) -> list[str]:
+        """`packages` and, recursively, what they Depend or Pre-Depend on,
+        of this architecture, less `skip`; virtual packages dropped."""
+        out = _run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+                    "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
+                    *[f"{p}:{self.deb_arch}" for p in self.packages]], "apt-cache depends")
+        names = set()
+        for line in out.splitlines():
+            if line.startswith((" ", "<")):
+                continue
+            name, _, arch = line.strip().partition(":")
+            if arch in ("", self.deb_arch) and name not in self.skip:
+                names.add(f"{name}:{self.deb_arch}")
+        return sorted(names)
+
+    def prepare(self, echo=print) -> None:
+        with step(f"prepare-linux: dpkg and apt know {self.deb_arch} packages"):
+            self.ensure_arch()
+            kernel = self.kernel_package()
+        with step(f"prepare-linux: downloading {kernel} and {self.busybox}"):
+            debs = _download([kernel, self.busybox], self.dir / "debs")
+        with step("prepare-linux: extracting them"):
+            for deb in debs:
+                _extract(deb, self.busybox_root if "busybox" in deb.name else self.kernel_root)
+        vmlinuz = sorted((self.kernel_root / "boot").glob("vmlinuz-*"))
+        if not vmlinuz:
+            raise HarnessError(f"{kernel} holds no boot/vmlinuz-*")
+        shutil.copyfile(vmlinuz[0], self.image)
+        if self.packages:
+            with step(f"prepare-linux: {', '.join(self.packages)} and their Depends"):
+                extra = self.with_depends()
+                shutil.rmtree(self.sysroot, ignore_errors=True)
+                for deb in _download(extra, self.dir / "debs-sysroot"):
+                    _run(["dpkg-deb", "-x", str(deb), str(self.sysroot)], f"dpkg-deb -x {deb.name}")
+                (self.sysroot / ".complete").write_text("\n".join(extra) + "\n")
+        echo(f"kernel {self.image.relative_to(ROOT)} ({self.image.stat().st_size >> 20} MiB)")
+
+    def kernel_release(self) -> str:
+        """6.1.0-NN-ARCH: the folder of the kernel's modules."""
+        return next((self.kernel_root / "lib" / "modules").iterdir()).name
+
+    def modules(self) -> Path:
+        """Where the kernel package's modules are (kernel/drivers/..., ...)."""
+        return self.kernel_root / "lib" / "modules" / self.kernel_release() / "kernel"
+
+
+ARM64 = DebianFiles("arm64")
+
+
+def kernel_package() -> str:
+    return ARM64.kernel_package()
 
 
 # -- the newc cpio format (the kernel's initramfs format) --------------------
@@ -160,32 +241,20 @@ def initramfs() -> Path:
     return INITRAMFS
 
 
-def prepare(echo=print, if_missing: bool = False) -> None:
-    """Fetch and build the Linux guest's files; with `if_missing`, only when
-    they are not there yet (two test workers may both ask)."""
+def prepare(echo=print, if_missing: bool = False, files: "DebianFiles | None" = None) -> None:
+    """Fetch and build the Linux guest's files (default: arm64's); with
+    `if_missing`, only when they are not there yet (two test workers may
+    both ask)."""
+    files = files or ARM64
     if os.geteuid() != 0:
         raise HarnessError("prepare-linux needs root (dpkg --add-architecture, apt-get update): "
                            "run it with sudo")
-    with exclusive(LINUX_DIR / ".lock"):
-        if not (if_missing and not missing()):
-            _prepare(echo)
-
-
-def _prepare(echo) -> None:
-    with step(f"prepare-linux: dpkg and apt know {DEB_ARCH} packages"):
-        _ensure_foreign_arch()
-        kernel = kernel_package()
-    with step(f"prepare-linux: downloading {kernel} and {BUSYBOX}"):
-        debs = _download([kernel, BUSYBOX], LINUX_DIR / "debs")
-    with step("prepare-linux: extracting them"):
-        for deb in debs:
-            _extract(deb, LINUX_DIR / "root" / ("busybox" if "busybox" in deb.name else "kernel"))
-    vmlinuz = sorted((LINUX_DIR / "root" / "kernel" / "boot").glob("vmlinuz-*"))
-    if not vmlinuz:
-        raise HarnessError(f"{kernel} holds no boot/vmlinuz-*")
-    shutil.copyfile(vmlinuz[0], IMAGE)
-    echo(f"kernel {IMAGE.relative_to(ROOT)} ({IMAGE.stat().st_size >> 20} MiB), "
-         f"initramfs {initramfs().relative_to(ROOT)} ({INITRAMFS.stat().st_size >> 10} KiB)")
+    with exclusive(files.dir / ".lock"):
+        if not (if_missing and not missing(files)):
+            files.prepare(echo)
+            if files is ARM64:
+                echo(f"initramfs {initramfs().relative_to(ROOT)} "
+                     f"({INITRAMFS.stat().st_size >> 10} KiB)")
 
 
 # -- the guest's device tree ---------------------------------------------------

@@ -4,7 +4,8 @@ scenario shares are here."""
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Literal
+from fractions import Fraction
+from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 
@@ -41,6 +42,11 @@ class Scenario:
     prompt_timeout: float | None = None  # seconds an interactive guest may take to its first prompt
     timeout: float = 60
     skip: str | None = None                   # why it does not run here (set in an "on" table)
+    exit_status: int | None = None      # the emulator's status at the end (default: the target's)
+    vmm: dict = field(default_factory=dict)   # the KVM VMM's devices (VmmOptions)
+    sched: str = "round-robin"          # the hypervisor's policy: "round-robin" or "edf"
+    reservation: dict[str, dict] = field(default_factory=dict)  # VM -> {period_us, budget_us}
+    params: dict[str, list[int]] = field(default_factory=dict)  # VM -> values it reads (HC_PARAM)
 
     @property
     def cpus(self) -> int:
@@ -48,7 +54,19 @@ class Scenario:
         return max(self.vcpus.values(), default=1)
 
     def runs_on(self, arch: str, target: str | None = None) -> bool:
-        return self.arches is None or arch in self.arches or target in self.arches
+        return self.arches is None or any(p in self.arches for p in places_for(arch, target))
+
+
+def places_for(arch: str | None, target: str | None) -> list[str]:
+    """What [NAME.on.X] tables and `arches` entries apply to `target`, in
+    order: its architecture, the targets it takes tables from (its file's
+    scenario_tables: kvm-svm runs kvm's guests), then its own name and, for
+    NAME+shadow, "shadow"."""
+    from .target import CONFIG_DIR, load_target
+    inherited = []
+    if target and "+" not in target and (CONFIG_DIR / f"{target}.toml").exists():
+        inherited = load_target(target).scenario_tables
+    return [arch] + inherited + (target.split("+") if target else [])
 
 
 def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
@@ -59,7 +77,7 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
     ("vmx+shadow") takes [NAME.on.vmx], then [NAME.on.shadow]."""
     spec = dict(spec)
     tables = spec.pop("on", {})
-    names = [arch] + (target.split("+") if target else [])
+    names = places_for(arch, target)
     for override in (tables.get(n, {}) for n in names):
         for key, value in override.items():
             if isinstance(value, dict) and isinstance(spec.get(key), dict):
@@ -67,6 +85,19 @@ def for_arch(spec: dict, arch: str | None, target: str | None = None) -> dict:
             else:
                 spec[key] = value
     return spec
+
+
+class VmmOptions(Strict):
+    """[NAME] vmm = {...}: what the KVM VMM (vmm/) adds for this scenario."""
+    disk_mib: PositiveInt | None = None     # a fresh zeroed raw disk of this size, virtio-blk
+    disk_ro: bool = False                   # ... offered read-only
+    virtio_console: bool = False            # a virtio-console (after the disk)
+    notify: Literal["mmio", "ioeventfd"] = "ioeventfd"   # how queue notifications arrive
+class ReservationSpec(Strict):
+    """reservation.VM: Θ = budget_us of every Π = period_us, for each vCPU
+    (one budget for all, or a list, one per vCPU) (docs/rt-scheduling.md)."""
+    period_us: PositiveInt
+    budget_us: NonNegativeInt | list[NonNegativeInt]
 
 
 class ScenarioSpec(Strict):
@@ -86,6 +117,8 @@ class ScenarioSpec(Strict):
     silence: PositiveFloat | None = None
     prompt_timeout: PositiveFloat | None = None
     skip: str | None = None
+    exit_status: int | None = None
+    vmm: VmmOptions = VmmOptions()
     ram_mib: dict[str, PositiveInt] = {}
     vcpus: dict[str, PositiveInt] = {}
     console_vm: str | None = None
@@ -94,6 +127,9 @@ class ScenarioSpec(Strict):
     initrd: str | None = None
     append: str | None = None
     on: dict[str, dict] = {}
+    sched: Literal["round-robin", "edf"] = "round-robin"
+    reservation: dict[str, ReservationSpec] = {}
+    params: dict[str, list[Annotated[int, Field(ge=0, lt=1 << 63)]]] = {}
 
 
 def known_exit_kinds() -> set[str]:
@@ -111,7 +147,8 @@ def check_spec(name: str, spec: ScenarioSpec, where: str, table: str) -> None:
              "ram_mib": set(spec.ram_mib), "vcpus": set(spec.vcpus),
              "unbacked": set(spec.unbacked), "irqchip": set(spec.irqchip),
              "interleaved": set(spec.interleaved), "from_reset": set(spec.from_reset),
-             "console_vm": {spec.console_vm} - {None}}
+             "console_vm": {spec.console_vm} - {None}, "reservation": set(spec.reservation),
+             "params": set(spec.params)}
     for key, names in named.items():
         for stray in sorted(names - vms):
             bad(key if key in ("interleaved", "from_reset", "console_vm", "irqchip") else f"{key}.{stray}",
@@ -128,11 +165,51 @@ def check_spec(name: str, spec: ScenarioSpec, where: str, table: str) -> None:
     for allowed in spec.allow:
         if allowed not in DEFAULT_FORBID:
             bad("allow", f"{allowed!r} is not a default forbidden line ({DEFAULT_FORBID})")
+    check_realtime(spec, bad)
     names = places()
     for place in (spec.arches or []) + list(spec.on):
         if place not in names:
             bad("arches" if place in (spec.arches or []) else f"on.{place}",
                 f"{place!r} is no architecture, target or 'shadow' ({', '.join(sorted(names))})")
+
+
+def check_realtime(spec: ScenarioSpec, bad) -> None:
+    """Under sched = "edf" every VM needs a reservation, with a budget per
+    vCPU, and on each physical CPU the reservations of the vCPUs pinned to
+    it (vCPU n of every VM) must fit: Σ Θ/Π <= 1 (checked with rt/)."""
+    from rt.model import ModelError, PeriodicResource
+    if spec.sched != "edf":
+        if spec.reservation:
+            bad("reservation", 'needs sched = "edf"')
+        return
+    per_cpu = {}
+    for vm in spec.vms:
+        if vm not in spec.reservation:
+            bad(f"reservation.{vm}", 'missing: under sched = "edf" every VM needs one')
+        r = spec.reservation[vm]
+        vcpus = spec.vcpus.get(vm, 1)
+        budgets = r.budget_us if isinstance(r.budget_us, list) else [r.budget_us] * vcpus
+        if len(budgets) != vcpus:
+            bad(f"reservation.{vm}.budget_us", f"{len(budgets)} budget(s) for {vcpus} vCPU(s)")
+        for cpu, budget in enumerate(budgets):
+            try:
+                per_cpu.setdefault(cpu, []).append(PeriodicResource(r.period_us, budget))
+            except ModelError as e:
+                bad(f"reservation.{vm}", str(e))
+    for cpu, reserved in per_cpu.items():
+        total = sum((r.bandwidth for r in reserved), Fraction(0))
+        if total > 1:
+            bad("reservation", f"those on CPU {cpu} add up to {total} ({float(total):.3f}) "
+                f"of it: more than the whole CPU")
+
+
+def check_scenario(scenario: Scenario, where: str) -> None:
+    """A Scenario built in Python (harness/rt_experiments.py) held to the
+    same rules as one from guests/scenarios.toml."""
+    raw = {k: getattr(scenario, k) for k in ("vms", "expect", "vcpus", "sched", "reservation",
+                                           "params")}
+    check_spec(scenario.name, validate(ScenarioSpec, raw, where, scenario.name), where,
+               scenario.name)
 
 
 def _checked_pattern(pattern: str, complain) -> None:

@@ -29,6 +29,7 @@ class Target:
     platform: dict
     guest: dict
     path: Path = field(repr=False, default=None)
+    scenario_tables: list[str] = field(default_factory=list)   # [NAME.on.X] it takes too
 
     def with_paging(self, mode: str | None) -> "Target":
         """This target with the guests' memory virtualized by `mode`:
@@ -52,26 +53,39 @@ class Target:
 
     def command(self, image: Path | None, gdb_port: int | None = None, cpus: int = 1,
                 monitor: Path | None = None, dumpdtb: Path | None = None,
-                serial: str = "stdio") -> list[str]:
+                serial: str = "stdio", initrd: Path | None = None,
+                append: str | None = None) -> list[str]:
         """QEMU's argv for booting `image`; `monitor`: a Unix socket for
         QEMU's human monitor, else none; `serial`: where the console goes;
         `dumpdtb`: instead of booting, write the machine's device tree there
         and exit. Every QEMU command line the harness runs is rendered here."""
         text = render("qemu.cmdline.j2", emulator=self.emulator_for(cpus),
                       monitor=f"unix:{monitor},server=on,wait=off" if monitor else None,
-                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb, serial=serial)
+                      image=str(image), gdb_port=gdb_port, dumpdtb=dumpdtb, serial=serial,
+                      initrd=initrd, append=append)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
-    def launch(self, image: Path, run_dir: Path, cpus: int = 1) -> "Launch":
+    def launch(self, image: Path, run_dir: Path, cpus: int = 1,
+               vms: list[dict] | None = None, vmm: dict | None = None,
+               initrd: Path | None = None, append: str | None = None,
+               status_line: str | None = None) -> "Launch":
         """How to boot `image`: QEMU's serial console is its standard
         output, its own messages (standard error) go to a log of their own;
-        Bochs writes COM1 to a file and wants a config file."""
+        Bochs writes COM1 to a file and wants a config file; the VMM (kind
+        "vmm") runs the scenario's `vms` (Build.vm_entries) itself, each
+        guest binary in a KVM VM of its own, and prints the console."""
+        if self.emulator["kind"] == "vmm":
+            run_dir.mkdir(parents=True, exist_ok=True)
+            return Launch(vmm_command(self.emulator["binary"], vms or [], vmm or {}, run_dir),
+                          emulator_log=run_dir / "vmm.stderr", stderr_to_log=True)
         if self.emulator["kind"] == "qemu":
             run_dir.mkdir(parents=True, exist_ok=True)
             monitor = run_dir / "monitor.sock"
-            return Launch(self.command(image, cpus=cpus, monitor=monitor),
+            return Launch(self.command(image, cpus=cpus, monitor=monitor, initrd=initrd,
+                                       append=append),
                           emulator_log=run_dir / "qemu.stderr", stderr_to_log=True,
-                          monitor=monitor, elf=image if image.suffix == ".elf" else None)
+                          monitor=monitor, elf=image if image.suffix == ".elf" else None,
+                          status_line=status_line)
         run_dir.mkdir(parents=True, exist_ok=True)
         serial, log = run_dir / "serial.log", run_dir / "bochs.log"
         serial.unlink(missing_ok=True)
@@ -85,6 +99,25 @@ class Target:
                       exit_status=self.emulator.get("exit_status", 0))
 
 
+def vmm_command(python: str, vms: list[dict], options: dict, run_dir: Path) -> list[str]:
+    """python3 -m vmm run --vm NAME=GUEST.bin[,real-mode] ... (vmm/__main__.py),
+    with the scenario's devices (harness/scenario.py VmmOptions); a disk is
+    made fresh, zeroed, in the run's folder."""
+    argv = [python, "-m", "vmm", "run"]
+    for vm in vms:
+        argv += ["--vm", f"{vm['name']}={vm['image']}" + (",real-mode" if vm["from_reset"] else "")]
+        if vm.get("params"):
+            argv += ["--param", f"{vm['name']}=" + ",".join(map(str, vm["params"]))]
+    if options.get("disk_mib"):
+        disk = run_dir / "disk.img"
+        with open(disk, "wb") as f:
+            f.truncate(options["disk_mib"] << 20)
+        argv += ["--disk", f"{disk}" + (",ro" if options.get("disk_ro") else "")]
+    if options.get("virtio_console"):
+        argv.append("--virtio-console")
+    return argv + ["--notify", options.get("notify", "ioeventfd")]
+
+
 @dataclass
 class Launch:
     argv: list[str]
@@ -95,29 +128,31 @@ class Launch:
     exit_status: int = 0                # what a clean power-off exits with
     monitor: Path | None = None         # QEMU's monitor socket, to look inside on a failure
     elf: Path | None = None             # the hypervisor's symbols, for that
+    status_line: str | None = None      # a regex whose group 1 on the console is the status
+                                        # checked (a VMM inside the machine), not the emulator's
 
 
 # -- the target file's schema ------------------------------------------------
 
 class EmulatorTable(Strict):
-    kind: Literal["qemu", "bochs"]
+    kind: Literal["qemu", "bochs", "vmm"]   # vmm: the Python KVM VMM (vmm/) is the "emulator"
     binary: str
     packages: list[str] = []            # the Debian packages it comes from
-    machine: str
+    machine: str | None = None          # (QEMU and Bochs only, from here to accel)
     machine_options: dict[str, str | int] = {}
-    cpu: str
-    memory: str                         # QEMU's -m ("512M"); Bochs: MiB ("128")
-    smp: PositiveInt
-    accel: Literal["tcg", "kvm", "none"]
+    cpu: str | None = None
+    memory: str | None = None           # QEMU's -m ("512M"); Bochs: MiB ("128")
+    smp: PositiveInt | None = None
+    accel: Literal["tcg", "kvm", "none"] | None = None
     devices: list[str] = []             # extra -device arguments
-    requires: list[Literal["kvm-vmx", "kvm-svm"]] = []     # hardware this machine must have
+    requires: list[Literal["kvm", "kvm-vmx", "kvm-svm"]] = []  # hardware this machine must have
     bench_clock: Literal["icount", "instructions", "tsc"] = "icount"
     ips: PositiveInt | None = None      # Bochs: emulated instructions per second
     exit_status: int = 0                # what a clean power-off exits with
 
 
 class ToolchainTable(Strict):
-    image: Literal["elf", "iso"] = "elf"
+    image: Literal["elf", "iso", "guests"] = "elf"     # guests: no hypervisor image (the VMM)
     cflags: list[str] = []
 
 
@@ -142,12 +177,14 @@ class GuestTable(Strict):               # the board every VM sees
     image_offset: NonNegativeInt
     uart_base: NonNegativeInt
     demo_base: NonNegativeInt
+    virtio_base: NonNegativeInt | None = None   # the VMM's first virtio-mmio device
     max_vms: PositiveInt
     time_slice_us: PositiveInt
 
 
 class TargetFile(Strict):
     description: str
+    scenario_tables: list[str] = []     # targets whose [NAME.on.T] tables apply here too
     arch: Literal["arm64", "x86_64"]
     default_guest: str
     emulator: EmulatorTable
@@ -160,7 +197,9 @@ class TargetFile(Strict):
 NEEDED = {("platform", "gicd_base"): lambda f: f.arch == "arm64",
           ("platform", "gicr_base"): lambda f: f.arch == "arm64",
           ("platform", "tsc_hz"): lambda f: f.arch == "x86_64",
-          ("emulator", "ips"): lambda f: f.emulator.kind == "bochs"}
+          ("emulator", "ips"): lambda f: f.emulator.kind == "bochs",
+          **{("emulator", key): (lambda f: f.emulator.kind != "vmm")
+             for key in ("machine", "cpu", "memory", "smp", "accel")}}
 
 
 def parse_target(name: str, text: str, path: Path | None = None) -> Target:
@@ -177,7 +216,7 @@ def parse_target(name: str, text: str, path: Path | None = None) -> Target:
     tables = {t: getattr(f, t).model_dump(exclude_none=True)
               for t in ("emulator", "toolchain", "platform", "guest")}
     return Target(name=name, path=path, description=f.description, arch=f.arch,
-                  default_guest=f.default_guest, **tables)
+                  default_guest=f.default_guest, scenario_tables=f.scenario_tables, **tables)
 
 
 def load_target(name: str) -> Target:
@@ -202,5 +241,7 @@ def target_names(with_variants: bool = False) -> list[str]:
 
 
 def supports_shadow(target: Target) -> bool:
-    """Shadow paging is a mode of the VT-x and AMD-V back ends."""
-    return target.arch == "x86_64" and "backend" not in target.platform
+    """Shadow paging is a mode of the VT-x and AMD-V back ends (not of a
+    target whose guests run under the KVM VMM: image "guests")."""
+    return target.arch == "x86_64" and "backend" not in target.platform and \
+        target.toolchain.get("image") != "guests"

@@ -38,16 +38,18 @@ void arch_exit_apply(struct vcpu *vcpu, const struct exit *e);
 void arch_report_exit(struct vcpu *vcpu, const struct exit *e);
 
 /* Physical CPUs: which one this is (0: the boot CPU), start the others
- * (each ends in sched_first()), wait for another CPU's event (or an
- * interrupt, or a waiting vCPU's timer), and signal one. */
+ * (each ends in sched_first()), and wait for another CPU's event. */
 unsigned arch_cpu_id(void);
 void arch_cpus_start(unsigned count);
 void arch_cpu_wait(void);
 void arch_cpu_wake_all(void);
 /* A vCPU that executed WFI/HLT (vcpu->halted) runs again once this says
  * it has an interrupt to take: at once, for a VM with no interrupt
- * controller of its own, whose WFI is only a yield. */
+ * controller of its own, whose WFI is only a yield. A CPU whose vCPUs
+ * all wait (or are off) idles until an interrupt: a kick from another CPU
+ * (arch_vcpu_kick) or one of theirs. */
 bool arch_vcpu_has_work(struct vcpu *vcpu);
+void arch_cpu_idle(void);
 /* Make the CPU that runs `vcpu` (pinned: CPU vcpu->id) leave the guest soon,
  * even from a WFI that does not trap, so that it sees the vCPU stopped. */
 void arch_vcpu_kick(struct vcpu *vcpu);
@@ -60,6 +62,13 @@ void arch_vm_reset(struct vm *vm);
 /* The scheduler's tick: one time slice from now, or none. */
 void arch_timer_arm(u64 microseconds);
 void arch_timer_disarm(void);
+
+/* The time base every CPU and guest shares (arm64: the generic timer's
+ * counter, CNTPCT_EL0; x86: the TSC), its rate, and the scheduler's timer
+ * set to fire when the counter reaches `when` (sched_edf.c). */
+u64 arch_clock_now(void);
+u64 arch_clock_hz(void);
+void arch_timer_arm_at(u64 when);
 
 /* The board: which emulated devices each VM gets (platform.c); or, for the
  * single VM that owns the board, which real devices are mapped into it. */

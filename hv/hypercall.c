@@ -8,12 +8,19 @@
 #include "exit.h"
 #include "vm.h"
 
-/* The two calls that do work; each writes the result and says it answered
+/* The calls that do work; each writes the result and says it answered
  * (called last, so that the common calls above need no stack frame). */
 static __attribute__((noinline)) bool hc_putchar(struct vm *vm, char c, u64 *result)
 {
 	vconsole_putc(vm, c);
 	*result = 0;
+	return true;
+}
+
+/* The scenario's i-th value for this VM (vm_config.params). */
+static __attribute__((noinline)) bool hc_param(struct vm *vm, u64 i, u64 *result)
+{
+	*result = i < vm->param_count ? vm->params[i] : (u64)HC_ERR_INVAL;
 	return true;
 }
 
@@ -43,6 +50,8 @@ bool hypercall_immediate(struct vm *vm, const u64 a[4], u64 *result)
 		return hc_putchar(vm, (char)a[1], result);
 	case HC_PUTS:
 		return hc_puts(vm, a[1], a[2], result);
+	case HC_PARAM:
+		return hc_param(vm, a[1], result);
 	default:
 		return false;
 	}

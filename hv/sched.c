@@ -6,7 +6,9 @@
  * over until it has one (arch_vcpu_has_work); a CPU with nothing to run
  * waits for an interrupt itself. When no VM is left, and every other CPU
  * has left its guest and finished what it was saying, the run ends with the
- * exit statistics. */
+ * exit statistics. A scenario may choose real-time reservations scheduled
+ * by EDF instead (sched_edf.c): then the two functions at the end hand
+ * over to it. */
 #include "sched.h"
 #include "arch.h"
 #include "config.h"
@@ -62,7 +64,7 @@ static struct vcpu *start_slice(struct vcpu *vcpu)
 /* CPU n > 0 is parked: out of any guest, waiting for its vCPU to be on. */
 static volatile bool parked[VM_MAX_VCPUS];
 
-_Noreturn static void all_stopped(void)
+_Noreturn void sched_all_stopped(void)
 {
 	for (unsigned cpu = 1; cpu < vm_max_vcpus(); cpu++)
 		while (!__atomic_load_n(&parked[cpu], __ATOMIC_ACQUIRE)) {
@@ -73,6 +75,15 @@ _Noreturn static void all_stopped(void)
 	stats_report();
 	printf("hv: powering off\n");
 	arch_power_off();
+}
+
+/* A secondary CPU with nothing left to run, under any policy: parked for good. */
+_Noreturn void sched_park(unsigned cpu)
+{
+	__atomic_store_n(&parked[cpu], true, __ATOMIC_RELEASE);
+	arch_cpu_wake_all();
+	for (;;)
+		arch_cpu_wait();
 }
 
 bool sched_cpu_parked(unsigned cpu)
@@ -95,7 +106,7 @@ static struct vcpu *pinned_vcpu(unsigned cpu)
 		}
 		if (ready(v))
 			return v;
-		arch_cpu_wait();		/* in WFI: until an interrupt comes for it */
+		arch_cpu_idle();		/* in WFI: until an interrupt comes for it */
 	}
 }
 
@@ -109,14 +120,17 @@ static struct vcpu *next_on_boot_cpu(unsigned start)
 				return start_slice(v);
 		}
 		if (all_vms_stopped())
-			all_stopped();
-		arch_cpu_wait();	/* every vCPU 0 off or in WFI: until an interrupt */
+			sched_all_stopped();
+		arch_cpu_idle();	/* every vCPU 0 off or in WFI: until an interrupt (or a kick) */
 	}
 }
 
 struct vcpu *sched_next(struct vcpu *current)
 {
 	unsigned cpu = arch_cpu_id();
+
+	if (sched_policy == SCHED_EDF)
+		return edf_next(current);
 
 	return cpu ? pinned_vcpu(cpu) : next_on_boot_cpu(current->vm->id);
 }
@@ -125,9 +139,12 @@ struct vcpu *sched_first(void)
 {
 	unsigned cpu = arch_cpu_id();
 
+	if (sched_policy == SCHED_EDF)
+		return edf_next(NULL);
+
 	if (cpu)
 		return pinned_vcpu(cpu);
 	if (vm_count == 0)
-		all_stopped();
+		sched_all_stopped();
 	return start_slice(&vms[0].vcpus[0]);
 }

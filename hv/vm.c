@@ -5,6 +5,7 @@
 #include "config.h"
 #include "console.h"
 #include "mm.h"
+#include "sched.h"
 
 struct vm vms[HV_MAX_VMS];
 unsigned vm_count;
@@ -68,6 +69,20 @@ static bool several_vcpus_before(unsigned id)
 	return false;
 }
 
+/* Under the EDF policy every vCPU has a reservation: Θ of every Π, in
+ * counter ticks (sched_edf.c). The harness checked that each CPU's
+ * reservations fit (Σ Θ/Π <= 1, with rt/); a malformed one stops here. */
+static void reserve(struct vcpu *v, u64 period_us, u64 budget_us)
+{
+	u64 hz = arch_clock_hz();
+
+	if (!period_us || budget_us > period_us)
+		panic("vm %s vCPU %u: reservation of %lu us every %lu us", v->vm->name, v->id,
+		      budget_us, period_us);
+	v->rsv.period = period_us * hz / USEC_PER_SEC;
+	v->rsv.budget = budget_us * hz / USEC_PER_SEC;
+}
+
 static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 {
 	u64 image_size = (u64)(cfg->image_end - cfg->image);
@@ -83,9 +98,12 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		panic("vm %s: a Linux guest without an emulated GIC owns the real UART and GIC: "
 		      "it must run alone", vm->name);
 	vm->vcpu_count = cfg->vcpu_count ? cfg->vcpu_count : 1;
-	if (vm->vcpu_count > VM_MAX_VCPUS || (vm->vcpu_count > 1 && several_vcpus_before(id)))
-		panic("vm %s: %u vCPUs: at most %u, and only one VM with more than one",
-		      vm->name, vm->vcpu_count, VM_MAX_VCPUS);
+	if (vm->vcpu_count > VM_MAX_VCPUS ||
+	    (vm->vcpu_count > 1 && sched_policy != SCHED_EDF && several_vcpus_before(id)))
+		panic("vm %s: %u vCPUs: at most %u, and, but under the EDF policy, only one VM "
+		      "with more than one", vm->name, vm->vcpu_count, VM_MAX_VCPUS);
+	vm->params = cfg->params;
+	vm->param_count = cfg->param_count;
 	vm->ram = (struct mem_region){
 		.gpa = GUEST_RAM_BASE,
 		.size = ram_size,
@@ -104,6 +122,8 @@ static void vm_create(struct vm *vm, unsigned id, const struct vm_config *cfg)
 		vm->vcpus[i].id = i;
 		if (i > 0)
 			arch_vcpu_init(&vm->vcpus[i], 0);	/* off until PSCI CPU_ON */
+		if (sched_policy == SCHED_EDF)
+			reserve(&vm->vcpus[i], cfg->period_us, cfg->budget_us[i]);
 	}
 	vm->vcpus[0].runnable = true;
 	load_image(vm, cfg);

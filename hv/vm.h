@@ -13,6 +13,16 @@
 
 struct vm;
 
+/* A CPU reservation (hv/sched_edf.c): `budget` counter ticks in every
+ * `period`, a periodic server as the periodic resource model Γ = (Π, Θ)
+ * assumes. Periods start at counter value 0 on every CPU. */
+struct reservation {
+	u64 period, budget;	/* Π and Θ, in ticks of the counter; period 0: none */
+	u64 deadline;		/* end of the current period: the EDF key */
+	u64 remaining;		/* budget left in the current period */
+	u64 dispatched;		/* when it last got its CPU */
+};
+
 struct vcpu {
 	struct arch_vcpu arch;	/* first: the exit path finds it at offset 0 */
 	struct vm *vm;
@@ -20,6 +30,7 @@ struct vcpu {
 	volatile bool runnable;	/* set by another CPU on PSCI CPU_ON */
 	bool halted;		/* in WFI: runs again once arch_vcpu_has_work() */
 	u64 exits[EXIT_KIND_COUNT];	/* per vCPU: each CPU counts its own */
+	struct reservation rsv;		/* under the EDF policy (sched_edf.c) */
 };
 
 /* What an access to an address with no RAM and no device does, per VM. */
@@ -57,6 +68,8 @@ struct vm {
 	bool passthrough;		/* owns the real UART and GIC (a single Linux guest) */
 	bool power_off_requested;	/* set by a device: stop after this access */
 	volatile bool stopped;
+	const u64 *params;		/* the scenario's values for the guest (HC_PARAM) */
+	unsigned param_count;
 };
 
 /* A Linux guest's other blobs and where the build placed them in its RAM
@@ -79,6 +92,10 @@ struct vm_config {
 	bool irqchip;		/* an emulated interrupt controller (arm64: GICv3), its
 				 * devices' interrupt lines, and WFI that waits for them */
 	enum unbacked_policy unbacked;	/* an access where there is no RAM and no device */
+	u64 period_us;		/* EDF policy: each vCPU's reservation, budget_us[n] */
+	u64 budget_us[VM_MAX_VCPUS];	/* in every period_us */
+	const u64 *params;	/* values the guest reads with HC_PARAM */
+	unsigned param_count;
 };
 extern const struct vm_config vm_configs[];
 extern const unsigned vm_config_count;

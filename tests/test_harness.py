@@ -93,7 +93,8 @@ def test_every_tcg_command_line_counts_instructions():
 
 def test_target_file_missing_keys_are_named():
     text = MINIMAL_TARGET.replace('cpu = "cortex-a57"\n', "")
-    with pytest.raises(HarnessError, match=r"^t: \[emulator\] cpu: Field required$"):
+    with pytest.raises(HarnessError, match=r"^t: \[emulator\] cpu: required for this target "
+                                           r"\(arch arm64, emulator qemu\)$"):
         parse_target("t", text)
     with pytest.raises(HarnessError, match=r"^t: default_guest: Field required$"):
         parse_target("t", MINIMAL_TARGET.replace('default_guest = "hello"\n', ""))

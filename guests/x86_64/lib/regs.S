@@ -1,7 +1,8 @@
 /* hypercall_preserves_registers(): fill every register but RAX and RSP
  * with a known value, make a hypercall (HC_VM_ID), and check that only RAX
- * changed. The hypercall instruction comes from use_vmmcall. */
-#define HC_VM_ID	3
+ * changed. The hypercall instruction comes from use_vmmcall (or, on the
+ * "kvm" board, is the OUT to HC_PORT). */
+#include "hypercall.h"
 #define PATTERN(n)	(0x7700 + (n))
 
 	.text
@@ -32,6 +33,10 @@ hypercall_preserves_registers:
 	mov	$PATTERN(15), %r15
 	cmpq	$0, (%rsp)
 	mov	$HC_VM_ID, %eax
+#ifdef BOARD_KVM
+	outl	%eax, $HC_PORT
+	jmp	2f
+#endif
 	jne	1f
 	vmcall
 	jmp	2f
