@@ -308,6 +308,12 @@ def run_linux(name: str) -> dict:
     return {"target": name, "metrics": metrics}
 
 
+def init_times(lines: list[str], vms: list[str]) -> list[float]:
+    """When each VM's kernel ran /init (its own "[vm] " lines' timestamp)."""
+    return [_run_init_seconds([line for line in lines if line.startswith(f"[{vm}] ")],
+                              f"Linux VM {vm}") for vm in vms]
+
+
 def linux_pair_metrics(name: str, direct: float) -> dict[str, dict]:
     """Two Linux VMs booting side by side on one CPU, each with an emulated
     GICv3 and UART: the counter time (instructions since reset) at which
@@ -316,8 +322,7 @@ def linux_pair_metrics(name: str, direct: float) -> dict[str, dict]:
     with step("two Linux VMs under the hypervisor, to /init"):
         result = boot(name, LINUX_BENCH_PAIR, echo=False, quiet_build=True)
     vms = list(load_scenarios("arm64", name)[LINUX_BENCH_PAIR].vms)
-    times = [_run_init_seconds([line for line in result.lines if line.startswith(f"[{vm}] ")],
-                               f"Linux VM {vm}") for vm in vms]
+    times = init_times(result.lines, vms)
     exits = console.exit_statistics(result.lines)
     return {
         "linux_boot_ratio_2vm": {"value": round(max(times) / (2 * direct), 3), "unit": "ratio"},

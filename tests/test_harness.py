@@ -331,6 +331,15 @@ def test_bench_converts_ticks_to_instructions_minus_the_loop():
     assert m["mmio_roundtrip"]["value"] == 224.0
 
 
+def test_each_linux_vm_has_its_own_init_time():
+    """linux_boot_ratio_2vm reads each VM's "Run /init" from its own lines."""
+    lines = ["[alpha] [    0.100000] Booting Linux", "[beta] [    1.567000] Run /init as init process",
+             "[alpha] [    1.563000] Run /init as init process", "hv: all VMs stopped"]
+    assert bench.init_times(lines, ["alpha", "beta"]) == [1.563, 1.567]
+    with pytest.raises(HarnessError, match="Linux VM gamma: the kernel never printed"):
+        bench.init_times(lines, ["gamma"])
+
+
 def test_bench_missing_lines_is_an_error():
     with pytest.raises(HarnessError, match="did not report"):
         bench.guest_metrics({})
