@@ -373,6 +373,17 @@ static bool holds_virtual_timer(const struct vgic_cpu_state *s)
 	return false;
 }
 
+/* A vCPU that starts over (SYSTEM_RESET) leaves list registers linked to
+ * physical interrupts it will never end: each such interrupt is
+ * deactivated, so that it can come again for the vCPU's next life. */
+void gic_drop_hw(const struct vgic_cpu_state *s)
+{
+	for (unsigned n = 0; n < GIC_MAX_LRS; n++)
+		if ((s->lr_used & BIT(n)) && (s->lr[n] & ICH_LR_STATE_MASK) && (s->lr[n] & ICH_LR_HW))
+			write_sysreg(ICC_DIR_EL1, FIELD(s->lr[n], 41, ICH_LR_PINTID_SHIFT));
+	isb();
+}
+
 /* The virtual timer's list register is linked to the physical PPI 27
  * (HW=1), which stays active until the guest's EOI. One PPI serves every
  * vCPU's timer on this CPU: when a vCPU leaves with that EOI still to come,

@@ -51,3 +51,4 @@ void gic_request_maintenance(unsigned cpu);
 void gic_private_enable(unsigned cpu, u32 intids, bool on);
 void gic_private_active(unsigned cpu, u32 intids, bool on);
 void gic_enable_spi(u32 intid);
+void gic_drop_hw(const struct vgic_cpu_state *s);

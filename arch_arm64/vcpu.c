@@ -113,6 +113,9 @@ static void reset_vm(struct vcpu *vcpu)
 	if (vm->irqchip) {
 		vgic_put(vcpu);
 		vgic_reset(vm);
+	} else {
+		gic_save_cpu(&vcpu->arch.gic);
+		gic_drop_hw(&vcpu->arch.gic);	/* its timer's, a pass-through guest's devices' */
 	}
 	vm_reload(vm);
 	load_vcpu(vcpu);
