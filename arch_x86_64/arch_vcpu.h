@@ -88,12 +88,24 @@ struct x86_regs {
 #define REG_NUM_RSP	4
 _Static_assert(__builtin_offsetof(struct x86_regs, r15) == REG_R15, "entry stub offsets");
 
+/* What a guest can write without an exit and the hardware does not switch:
+ * moved only when the CPU goes to another vCPU (world_switch.c). */
+struct x86_switched {
+	void *fpu;		/* FXSAVE or XSAVE area: x87, MMX, SSE, AVX, ... */
+	u64 xcr0;		/* AMD-V does not intercept XSETBV */
+	u64 dr[4];		/* DR0-DR3 */
+	u64 dr6;		/* VT-x; the VMCB holds it on AMD-V */
+	u64 kernel_gs_base;	/* VT-x (SWAPGS); VMSAVE/VMLOAD on AMD-V */
+	u64 cr8;		/* VT-x (the TPR); V_TPR in the VMCB on AMD-V */
+};
+
 struct arch_vcpu {
 	struct x86_regs regs;	/* first: the entry stubs find it at offset 0 */
 	void *control;		/* this vCPU's VMCS or VMCB (4 KiB, host memory) */
 	bool launched;		/* VMX: VMLAUNCH done, VMRESUME from now on */
 	struct shadow_mmu shadow;	/* shadow paging only (shadow.c) */
 	u64 guest_cr2;		/* VT-x does not switch CR2 between vCPUs: we do */
+	struct x86_switched switched;
 };
 
 struct arch_vm {

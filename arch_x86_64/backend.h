@@ -9,6 +9,7 @@ struct vm;
 struct vcpu;
 struct exit;
 struct x86_boot_state;
+struct x86_switched;
 
 /* Guest state that the hardware keeps in the VMCS/VMCB, for reports and for
  * decoding an instruction at the guest's RIP. */
@@ -23,8 +24,15 @@ struct stage2_format {
 	u64 large;		/* the bit making a level-2 entry a 2 MiB page */
 };
 
+/* struct x86_switched's registers that the back end's world switch already
+ * covers (world_switch.c leaves them alone). */
+#define X86_HW_SWITCHES_DR6		BIT(0)
+#define X86_HW_SWITCHES_KERNEL_GS_BASE	BIT(1)
+#define X86_HW_SWITCHES_CR8		BIT(2)
+
 struct x86_backend {
 	const char *name;
+	u32 switched_by_hardware;	/* X86_HW_SWITCHES_* */
 	bool (*probe)(void);		/* this CPU can do it; prints why not */
 	void (*enable)(void);		/* VMXON, or EFER.SVME */
 	const struct stage2_format *stage2;
@@ -37,6 +45,11 @@ struct x86_backend {
 	void (*set_timer)(struct vcpu *vcpu, u64 microseconds);	/* 0: no time slice */
 	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */
 };
+
+/* world_switch.c */
+void x86_fpu_init(void);
+void x86_switched_init(struct x86_switched *s);
+void x86_vcpu_switch(struct vcpu *prev, struct vcpu *next);
 
 extern const struct x86_backend vmx_backend, svm_backend, trap_emulate_backend;
 extern const struct x86_backend *backend;	/* the one in use */

@@ -6,6 +6,7 @@
  *   0x40000000  EAX = last hypervisor leaf, EBX:ECX:EDX = "hv-teaching\0"
  *   0x40000001  EAX = TSC frequency in kHz (guests time themselves with it) */
 #include "arch.h"
+#include "backend.h"
 #include "config.h"
 #include "exit.h"
 #include "vm.h"
@@ -31,6 +32,16 @@ static void hypervisor_leaf(u32 leaf, struct cpuid_regs *r)
 	}
 }
 
+/* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE: the guest's, not the host's
+ * (which world_switch.c sets). */
+static u32 guest_osxsave(struct vcpu *vcpu)
+{
+	struct x86_guest_state s;
+
+	backend->read_state(vcpu, &s);
+	return s.cr4 & CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0;
+}
+
 static void emulate_cpuid(struct vcpu *vcpu)
 {
 	struct x86_regs *g = &vcpu->arch.regs;
@@ -42,7 +53,8 @@ static void emulate_cpuid(struct vcpu *vcpu)
 	else
 		r = cpuid(leaf, subleaf);
 	if (leaf == CPUID_LEAF_FEATURES)
-		r.ecx = (r.ecx & ~CPUID_1_ECX_VMX) | CPUID_1_ECX_HYPERVISOR;
+		r.ecx = (r.ecx & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
+			guest_osxsave(vcpu);
 	if (leaf == CPUID_LEAF_EXT_FEATURES)
 		r.ecx &= ~CPUID_80000001_ECX_SVM;
 	g->rax = r.eax, g->rbx = r.ebx, g->rcx = r.ecx, g->rdx = r.edx;

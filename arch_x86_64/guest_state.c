@@ -93,7 +93,7 @@ void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s)
 		.rflags = RFLAGS_FIXED,			/* IF=0: no interrupts */
 		.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG,	/* WP: as any OS */
 		.cr3 = base + BOOT_PML4,
-		.cr4 = CR4_PAE,
+		.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT,	/* SSE on, as x86-64 code assumes */
 		.efer = EFER_LME | EFER_LMA,
 		.gdt_base = base + BOOT_GDT,
 		.gdt_limit = GDT_ENTRIES * 8 - 1,

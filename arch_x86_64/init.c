@@ -29,6 +29,7 @@ _Noreturn void x86_init(u32 multiboot_magic)
 	uart_init();
 	cpu_init();
 	pic_init();	/* the BIOS left the PIT ticking: every interrupt line masked */
+	x86_fpu_init();	/* before VT-x copies the host's CR0/CR4 into VMCSs */
 	if (multiboot_magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		printf("hv: not started by a Multiboot loader (eax=0x%x)\n", multiboot_magic);
 	for (unsigned i = 0; i < ARRAY_SIZE(backends) && !backend; i++)

@@ -1,6 +1,7 @@
 /* The x86 run loop, shared by VT-x and AMD-V: enter the guest, let the
  * portable core handle the exit, write the result back, step RIP, repeat;
- * switch to another vCPU's VMCS/VMCB when the scheduler says so. */
+ * switch to another vCPU's VMCS/VMCB, and the registers no back end
+ * switches (world_switch.c), when the scheduler says so. */
 #include "arch.h"
 #include "backend.h"
 #include "config.h"
@@ -22,6 +23,7 @@ void arch_vcpu_init(struct vcpu *vcpu, u64 entry)
 	vcpu->arch.control = mm_alloc(PAGE_SIZE, PAGE_SIZE);
 	x86_boot_state_build(vcpu->vm, entry, &state);
 	backend->vcpu_init(vcpu, &state);
+	x86_switched_init(&vcpu->arch.switched);
 }
 
 /* One physical CPU on x86: nothing to start, nobody else to wait for. */
@@ -128,6 +130,7 @@ static struct vcpu *end_slice(struct vcpu *vcpu)
 
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 {
+	x86_vcpu_switch(NULL, vcpu);
 	backend->load(vcpu);
 	for (;;) {
 		struct exit e;
@@ -141,8 +144,10 @@ _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 		struct vcpu *next = hv_handle_exit(vcpu, &e);
 		if (ticked && next == vcpu)
 			next = end_slice(vcpu);
-		if (next != vcpu)
+		if (next != vcpu) {
+			x86_vcpu_switch(vcpu, next);
 			backend->load(next);
+		}
 		vcpu = next;
 	}
 }

@@ -7,6 +7,8 @@
 /* ---- CR0 (SDM Vol. 3A, 2.5) ---- */
 #define CR0_PE (1ULL << 0)  /* Protection Enable */
 #define CR0_MP (1ULL << 1)  /* Monitor Coprocessor */
+#define CR0_EM (1ULL << 2)  /* Emulation: x87/SSE instructions fault (#NM/#UD) */
+#define CR0_TS (1ULL << 3)  /* Task Switched: x87/SSE instructions fault (#NM) */
 #define CR0_ET (1ULL << 4)  /* Extension Type (always 1 on modern CPUs) */
 #define CR0_NE (1ULL << 5)  /* Numeric Error: required by VMX (CR0_FIXED0) */
 #define CR0_WP (1ULL << 16) /* Write Protect */
@@ -14,7 +16,10 @@
 
 /* ---- CR4 (SDM Vol. 3A, 2.5) ---- */
 #define CR4_PAE  (1ULL << 5)  /* Physical Address Extension */
-#define CR4_VMXE (1ULL << 13) /* VMX Enable */
+#define CR4_OSFXSR     (1ULL << 9)  /* FXSAVE/FXRSTOR include XMM0-15 and MXCSR */
+#define CR4_OSXMMEXCPT (1ULL << 10) /* SIMD exceptions are #XM */
+#define CR4_VMXE       (1ULL << 13) /* VMX Enable */
+#define CR4_OSXSAVE    (1ULL << 18) /* XSAVE/XRSTOR and XSETBV usable */
 
 /* ---- 4-level paging entries (SDM Vol. 3A, 4.5) ---- */
 #define PTE_PRESENT   (1ULL << 0)
@@ -63,6 +68,7 @@ static inline unsigned pt_index(u64 va, int level)
 #define IA32_EFER                 0xc0000080
 #define IA32_FS_BASE              0xc0000100
 #define IA32_GS_BASE              0xc0000101
+#define IA32_KERNEL_GS_BASE       0xc0000102 /* SWAPGS exchanges it with GS.base */
 
 /* IA32_FEATURE_CONTROL bits */
 #define FEATURE_CONTROL_LOCK               (1ULL << 0)
@@ -78,7 +84,10 @@ static inline unsigned pt_index(u64 va, int level)
 #define CPUID_LEAF_VENDOR         0x0
 #define CPUID_LEAF_FEATURES       0x1
 #define CPUID_1_ECX_VMX           (1u << 5)  /* Virtual Machine Extensions */
+#define CPUID_1_ECX_XSAVE         (1u << 26) /* XSAVE/XRSTOR, XSETBV/XGETBV, XCR0 */
+#define CPUID_1_ECX_OSXSAVE       (1u << 27) /* CR4.OSXSAVE, as the caller's CR4 has it */
 #define CPUID_1_ECX_HYPERVISOR    (1u << 31) /* reserved for hypervisors: "running under one" */
+#define CPUID_LEAF_XSAVE          0xd        /* subleaf 0: EDX:EAX XCR0 bits, EBX area size */
 #define CPUID_LEAF_EXT_FEATURES   0x80000001
 #define CPUID_80000001_ECX_SVM    (1u << 2)  /* AMD: Secure Virtual Machine */
 #define CPUID_LEAF_HYPERVISOR     0x40000000 /* hypervisor leaves 0x40000000-0x400000ff */
@@ -122,12 +131,43 @@ static inline void wrmsr(u32 msr, u64 value)
 DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
+DEFINE_CR_ACCESSORS(8)
+
+#define DR6_RESET_VALUE 0xffff0ff0ULL /* its fixed bits; no debug condition */
 
 static inline u64 read_dr7(void)
 {
 	u64 v;
 	asm volatile("mov %%dr7, %0" : "=r"(v));
 	return v;
+}
+
+/* DR0-DR3 and DR6 by number (MOV DRn takes no register operand for n). */
+#define DEFINE_DR_ACCESSORS(n)                                            \
+	static inline u64 read_dr##n(void)                                \
+	{ u64 v; asm volatile("mov %%dr" #n ", %0" : "=r"(v)); return v; } \
+	static inline void write_dr##n(u64 v)                             \
+	{ asm volatile("mov %0, %%dr" #n : : "r"(v)); }
+DEFINE_DR_ACCESSORS(0)
+DEFINE_DR_ACCESSORS(1)
+DEFINE_DR_ACCESSORS(2)
+DEFINE_DR_ACCESSORS(3)
+DEFINE_DR_ACCESSORS(6)
+
+/* ---- Extended control registers (SDM Vol. 1, 13.3): XCR0 ---- */
+#define XCR0_X87 (1ULL << 0)  /* always set */
+#define XCR0_SSE (1ULL << 1)
+
+static inline u64 xgetbv(u32 xcr)
+{
+	u32 lo, hi;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void xsetbv(u32 xcr, u64 value)
+{
+	asm volatile("xsetbv" : : "c"(xcr), "a"((u32)value), "d"((u32)(value >> 32)));
 }
 
 static inline u64 read_cr2(void) { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }

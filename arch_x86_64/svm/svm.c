@@ -12,7 +12,6 @@
 #include "svm.h"
 #include "x86.h"
 
-#define DR6_RESET_VALUE		0xffff0ff0ULL
 #define DR7_RESET_VALUE		0x400ULL
 #define PAT_RESET_VALUE		0x0007040600070406ULL	/* WB, WT, UC-, UC, twice */
 #define RFLAGS_IF		BIT(9)
@@ -180,6 +179,10 @@ static void svm_set_timer(struct vcpu *vcpu, u64 microseconds)
 
 const struct x86_backend svm_backend = {
 	.name = "AMD-V (SVM)",
+	/* DR6 and V_TPR are in the VMCB; VMSAVE/VMLOAD (svm_entry.S) switch
+	 * KernelGsBase with STAR, LSTAR, CSTAR, SFMASK and the SYSENTER MSRs. */
+	.switched_by_hardware = X86_HW_SWITCHES_DR6 | X86_HW_SWITCHES_KERNEL_GS_BASE |
+				X86_HW_SWITCHES_CR8,
 	.probe = svm_probe,
 	.enable = svm_enable,
 	.stage2 = &npt_format,

@@ -56,7 +56,6 @@
 #define SIB_INDEX(b)	(((b) >> 3) & 7)
 #define SIB_BASE(b)	((b) & 7)
 #define SIB_NO_INDEX	4
-#define CR0_TS		BIT(3)	/* task switched */
 #define INSN_LEN_VMCALL	3
 #define TABLE_REG_SIZE	10	/* LGDT/LIDT operand in 64-bit mode: limit, base */
 #define SELECTOR_RPL	3	/* selector bits 1:0: the ring the guest ran in */

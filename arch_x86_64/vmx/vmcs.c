@@ -51,14 +51,17 @@ static void write_controls(const struct x86_boot_state *s)
 		vmx_adjust_controls(VMX_SECONDARY_PROC_BASED, PAGING_SHADOW ? 0 :
 				    SECONDARY_ENABLE_EPT | SECONDARY_ENABLE_VPID |
 				    SECONDARY_UNRESTRICTED_GUEST));
-	/* A 64-bit host; IA32_EFER switched both ways. */
+	/* A 64-bit host; IA32_EFER switched both ways, and DR7 with
+	 * IA32_DEBUGCTL: the TRUE_ capability MSRs let both debug controls be
+	 * 0, and then every exit would drop the guest's DR7. */
 	vmwrite(VMCS_VM_EXIT_CONTROLS,
 		vmx_adjust_controls(VMX_EXIT, VM_EXIT_HOST_ADDRESS_SPACE_SIZE |
-				    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER));
+				    VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
+				    VM_EXIT_SAVE_DEBUG_CONTROLS));
 	/* "IA-32e mode guest" only for a guest starting in 64-bit mode; when a
 	 * guest enables long mode itself, each VM exit copies EFER.LMA here. */
 	vmwrite(VMCS_VM_ENTRY_CONTROLS,
-		vmx_adjust_controls(VMX_ENTRY, VM_ENTRY_LOAD_IA32_EFER |
+		vmx_adjust_controls(VMX_ENTRY, VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_DEBUG_CONTROLS |
 				    (s->long_mode ? VM_ENTRY_IA32E_MODE_GUEST : 0)));
 
 	/* The guest handles its own exceptions, but for shadow paging's #PF;

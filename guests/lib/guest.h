@@ -12,4 +12,24 @@ int summary(void);		/* prints SUMMARY: N passed, M failed; returns M */
 /* Spin for `ms` of counter time, calling each_turn (if any) every turn;
  * returns how often the CPU was taken away meanwhile (spin.c). */
 u64 spin_counting_gaps(u64 ms, void (*each_turn)(void));
+/* Spin until the counter jumps by more than `gap_us`: another VM had the
+ * CPU meanwhile. False if that did not happen within `limit_ms`. */
+bool wait_for_preemption(u64 gap_us, u64 limit_ms);
+void spin_ms(u64 ms);
+#define WS_LINGER_MS	10	/* done: keep slicing with the other VM a while */
+
+/* A register of one class for world_switch_check() (world_switch.c): the
+ * values VM 0 and VM 1 write, and the bits that read back as written. */
+struct ws_register {
+	const char *name;
+	u64 (*read)(void);
+	void (*write)(u64 value);
+	u64 value[2];
+	u64 mask;
+};
+#define WS_REGISTER(reg, vm0, vm1, bits) { #reg, read_##reg, write_##reg, { vm0, vm1 }, bits }
+/* Write each register's value for this VM, be preempted a few times, check
+ * they stay (3 PASS/FAIL lines); _check() then prints the SUMMARY. */
+void world_switch_hold(const char *class, const struct ws_register *regs, unsigned count);
+int world_switch_check(const char *class, const struct ws_register *regs, unsigned count);
 int main(void);

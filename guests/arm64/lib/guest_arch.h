@@ -98,26 +98,10 @@ extern volatile struct guest_exception_record guest_exceptions;
 extern char guest_vectors[];
 void exceptions_install(void);
 
-/* Spin until the counter jumps by more than `gap_us`: another VM had the
- * CPU meanwhile. False if that did not happen within `limit_ms`. */
-bool wait_for_preemption(u64 gap_us, u64 limit_ms);
-void spin_ms(u64 ms);
-#define WS_LINGER_MS	10	/* done: keep slicing with the other VM a while */
-
-/* A register of one class for world_switch_check() (world_switch.c): the
- * values VM 0 and VM 1 write, and the bits that read back as written. */
-struct ws_register {
-	const char *name;
-	u64 (*read)(void);
-	void (*write)(u64 value);
-	u64 value[2];
-	u64 mask;
-};
-#define WS_REGISTER(reg, vm0, vm1, bits) { #reg, read_##reg, write_##reg, { vm0, vm1 }, bits }
+/* read_REG() and write_REG() of a system register, for WS_REGISTER(). */
 #define WS_ACCESSORS(reg) \
 	static u64 read_##reg(void) { return sysreg_read(reg); } \
 	static void write_##reg(u64 v) { sysreg_write(reg, v); }
-int world_switch_check(const char *class, const struct ws_register *regs, unsigned count);
 
 /* Exits worth timing on this architecture only (guests/bench.c). */
 struct bench_op { const char *name; void (*op)(void); };

@@ -1,8 +1,8 @@
 /* world-switch-bench: what a world switch costs, measured by the guests.
  * Two VMs hand the CPU to each other with HC_YIELD; VM 0 times the round
  * trip (its yield, the switch to VM 1, VM 1's yield, the switch back: two
- * hypercall exits and two world switches). Nothing here is arm64-specific
- * but the scenario. Read by ./lab bench (harness/bench.py). */
+ * hypercall exits and two world switches). Read by ./lab bench
+ * (harness/bench.py) on every target that shares one CPU between VMs. */
 #include "guest.h"
 
 #define WARMUP		100	/* both VMs past their start-up */
