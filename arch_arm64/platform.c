@@ -25,7 +25,7 @@ void platform_add_devices(struct vm *vm)
 	vm_add_device(vm, "demo", BUS_MMIO, GUEST_DEMO_BASE, DEMO_DEVICE_SIZE, &demo_ops);
 	if (!vm->irqchip)
 		return;
-	struct device *uart = vm_find_device(vm, BUS_MMIO, GUEST_UART_BASE);
+	struct device *uart = vm_find_device(vm, BUS_MMIO, GUEST_UART_BASE, 1);
 
 	vgic_reset(vm);
 	vm_add_device(vm, "gicd", BUS_MMIO, PLATFORM_GICD_BASE, GICD_REGION_SIZE, &vgic_dist_ops);

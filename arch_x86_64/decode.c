@@ -59,7 +59,10 @@ static unsigned fetch(struct vcpu *vcpu, const struct x86_guest_state *s, u8 *in
 		const u8 *p = vm_guest_ptr(vcpu->vm, gpa, chunk);
 		if (!p)
 			break;
-		memcpy(insn + got, p, chunk);
+		if (chunk == MAX_INSN_LEN)	/* all on one page: a copy of known size, */
+			__builtin_memcpy(insn, p, MAX_INSN_LEN);	/* a few moves */
+		else
+			memcpy(insn + got, p, chunk);
 		got += chunk;
 	}
 	return got;
@@ -129,24 +132,6 @@ static bool decode_mov(struct vcpu *vcpu, const struct x86_guest_state *s, struc
 	return m->len <= fetched;
 }
 
-/* Fill in size, direction, register, value and length of an MMIO exit;
- * leaves e->size 0 when the instruction is not one it knows. */
-void x86_decode_mmio(struct vcpu *vcpu, struct exit *e)
-{
-	struct x86_guest_state s;
-	struct mov_insn m;
-
-	e->size = 0;
-	backend->read_state(vcpu, &s);
-	if (!decode_mov(vcpu, &s, &m))
-		return;
-	e->size = m.size;
-	e->insn_len = m.len;
-	e->write = m.write;
-	e->reg = m.reg;
-	e->value = x86_read_gpr(vcpu, e->reg) & (m.size == 8 ? ~0ULL : BIT(8 * m.size) - 1);
-}
-
 #define REX_X		BIT(1)
 #define REX_B		BIT(0)
 #define SIB_SCALE(b)	((b) >> 6)
@@ -166,9 +151,62 @@ static s64 displacement(const u8 *p, unsigned bytes)
 }
 
 /* The linear address a MOV's memory operand names: base + index * scale +
- * displacement, or RIP-relative (segment bases are 0 in 64-bit mode). For
- * AMD-V without decode assists, whose nested page fault on a guest page
- * walk reports no linear address. */
+ * displacement, or RIP-relative (segment bases are 0 in 64-bit mode). */
+static u64 operand_address(struct vcpu *vcpu, const struct x86_guest_state *s,
+			   const struct mov_insn *m)
+{
+	const u8 *p = &m->bytes[m->modrm];
+	unsigned mod = MODRM_MOD(p[0]), rm = MODRM_RM(p[0]);
+	unsigned disp_at = 1, disp_bytes = mod == 1 ? 1 : mod == 2 ? 4 : 0;
+	u64 address = 0;
+
+	if (rm == RM_SIB) {
+		u8 sib = p[1];
+		unsigned index = SIB_INDEX(sib) | (m->rex & REX_X ? 8 : 0);
+		unsigned base = SIB_BASE(sib) | (m->rex & REX_B ? 8 : 0);
+		disp_at = 2;
+		if (index != NO_INDEX)
+			address += reg_value(vcpu, s, index) << SIB_SCALE(sib);
+		if (mod == 0 && SIB_BASE(sib) == RM_DISP32)
+			disp_bytes = 4;		/* no base, a 32-bit displacement */
+		else
+			address += reg_value(vcpu, s, base);
+	} else if (mod == 0 && rm == RM_DISP32) {
+		address = s->rip + m->len;	/* RIP-relative */
+		disp_bytes = 4;
+	} else {
+		address = reg_value(vcpu, s, rm | (m->rex & REX_B ? 8 : 0));
+	}
+	if (disp_bytes)
+		address += displacement(&p[disp_at], disp_bytes);
+	return address;
+}
+
+/* Fill in size, direction, register, value and length of an MMIO exit;
+ * leaves e->size 0 when the instruction is not one it knows. */
+void x86_decode_mmio(struct vcpu *vcpu, struct exit *e)
+{
+	struct x86_guest_state s;
+	struct mov_insn m;
+
+	e->size = 0;
+	backend->read_state(vcpu, &s);
+	if (!decode_mov(vcpu, &s, &m))
+		return;
+	e->size = m.size;
+	/* An access crossing from one page into the next faults on the page
+	 * that has no RAM, and the exit names that page's part: the address
+	 * of its first byte comes from the instruction's own operand, so that
+	 * the core sees the whole access (and refuses it, if not all device). */
+	e->addr -= (e->addr - operand_address(vcpu, &s, &m)) & (PAGE_SIZE - 1);
+	e->insn_len = m.len;
+	e->write = m.write;
+	e->reg = m.reg;
+	e->value = x86_read_gpr(vcpu, e->reg) & (m.size == 8 ? ~0ULL : BIT(8 * m.size) - 1);
+}
+
+/* The same, for AMD-V without decode assists, whose nested page fault on
+ * a guest page walk reports no linear address. */
 bool x86_decode_linear_address(struct vcpu *vcpu, u64 *linear)
 {
 	struct x86_guest_state s;
@@ -177,31 +215,7 @@ bool x86_decode_linear_address(struct vcpu *vcpu, u64 *linear)
 	backend->read_state(vcpu, &s);
 	if (!decode_mov(vcpu, &s, &m))
 		return false;
-	const u8 *p = &m.bytes[m.modrm];
-	unsigned mod = MODRM_MOD(p[0]), rm = MODRM_RM(p[0]);
-	unsigned disp_at = 1, disp_bytes = mod == 1 ? 1 : mod == 2 ? 4 : 0;
-	u64 address = 0;
-
-	if (rm == RM_SIB) {
-		u8 sib = p[1];
-		unsigned index = SIB_INDEX(sib) | (m.rex & REX_X ? 8 : 0);
-		unsigned base = SIB_BASE(sib) | (m.rex & REX_B ? 8 : 0);
-		disp_at = 2;
-		if (index != NO_INDEX)
-			address += reg_value(vcpu, &s, index) << SIB_SCALE(sib);
-		if (mod == 0 && SIB_BASE(sib) == RM_DISP32)
-			disp_bytes = 4;		/* no base, a 32-bit displacement */
-		else
-			address += reg_value(vcpu, &s, base);
-	} else if (mod == 0 && rm == RM_DISP32) {
-		address = s.rip + m.len;	/* RIP-relative */
-		disp_bytes = 4;
-	} else {
-		address = reg_value(vcpu, &s, rm | (m.rex & REX_B ? 8 : 0));
-	}
-	if (disp_bytes)
-		address += displacement(&p[disp_at], disp_bytes);
-	*linear = address;
+	*linear = operand_address(vcpu, &s, &m);
 	return true;
 }
 

@@ -51,13 +51,28 @@ device_access(struct vm *vm, struct device *d, struct exit *e)
 	return EXIT_RESUME;
 }
 
+/* An access partly in a device and partly not (RAM, nothing, another
+ * device): it is neither split nor half done; the VM stops. */
+static enum exit_action stop_straddling(struct vcpu *vcpu, struct exit *e, enum bus_space space)
+{
+	enum exit_action action = stop_with_report(vcpu, e, "device access not wholly inside one device");
+
+	printf("hv:   %u-byte %s at %s 0x%lx crosses a device's edge\n", e->size,
+	       e->write ? "store" : "load", space == BUS_MMIO ? "guest-physical" : "port", e->addr);
+	return action;
+}
+
 /* A load or store to guest-physical memory with no RAM behind it, or to an
  * I/O port: either an emulated device, or a guest reaching outside its map. */
 static enum exit_action handle_device(struct vcpu *vcpu, struct exit *e, enum bus_space space)
 {
 	struct vm *vm = vcpu->vm;
-	struct device *d = vm_find_device(vm, space, e->addr);
+	u8 size = e->size ? e->size : 1;
+	struct device *d = vm_find_device(vm, space, e->addr, size);
 
+	if (!d && (vm_find_device(vm, space, e->addr, 1) ||
+		   vm_find_device(vm, space, e->addr + size - 1, 1)))
+		return stop_straddling(vcpu, e, space);
 	if (!d && space == BUS_MMIO && vm->unbacked == UNBACKED_KVM) {
 		e->result = 0;	/* KVM exits to its VMM, which finds no device there:
 				 * QEMU and kvmtool ignore the store, read 0 */
@@ -173,7 +188,7 @@ struct vcpu *hv_handle_exit(struct vcpu *vcpu, struct exit *e)
  * was stopped meanwhile): the full path then reports or answers it. */
 struct vcpu *hv_fast_mmio(struct vcpu *vcpu, struct exit *e)
 {
-	struct device *d = vm_find_device(vcpu->vm, BUS_MMIO, e->addr);
+	struct device *d = vm_find_device(vcpu->vm, BUS_MMIO, e->addr, e->size);
 
 	if (!d || !vcpu->runnable)
 		return NULL;

@@ -20,11 +20,16 @@ void vm_add_device(struct vm *vm, const char *name, enum bus_space space,
 	};
 }
 
-struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr)
+/* An access belongs to a device only if every byte of it does: one that
+ * starts or ends outside (in RAM, in no man's land, in another device) is
+ * no device's, and never half done (hv/exit.c stops the VM). */
+struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr, u64 size)
 {
+	u64 last = addr + size - 1;
+
 	for (unsigned i = 0; i < vm->device_count; i++) {
 		struct device *d = &vm->devices[i];
-		if (d->space == space && addr >= d->base && addr - d->base < d->size)
+		if (d->space == space && addr >= d->base && last - d->base < d->size)
 			return d;
 	}
 	return NULL;

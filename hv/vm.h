@@ -106,7 +106,8 @@ extern unsigned vm_count;
 void vm_create_all(void);
 void vm_add_device(struct vm *vm, const char *name, enum bus_space space,
 		   u64 base, u64 size, const struct device_ops *ops);
-struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr);
+/* The device whose range holds all `size` bytes from addr (size >= 1). */
+struct device *vm_find_device(struct vm *vm, enum bus_space space, u64 addr, u64 size);
 
 /* Load a Linux kernel Image, its initramfs and DTB into the VM's RAM and
  * point the vCPU at it (linux_boot.c). */

@@ -69,6 +69,17 @@ static inline void mmio_write32(u64 addr, u32 v)
 	__asm__ volatile("movl %0, (%1)" : : "r"(v), "r"(addr) : "memory");
 }
 
+/* The guest's own IDT for the 32 exceptions (exceptions.S, exceptions.c):
+ * each is counted and recorded; it resumes at `fixup`, which the guest
+ * sets before an instruction that may fault (0: unexpected, the guest
+ * stops with a FAIL line). Returns the IDT's address. */
+struct guest_exception_record {
+	u64 count, vector, error, rip;
+	u64 fixup;
+};
+extern volatile struct guest_exception_record guest_exceptions;
+u64 exceptions_install(void);
+
 /* Exits worth timing on this architecture only (guests/bench.c). */
 struct bench_op { const char *name; void (*op)(void); };
 extern const struct bench_op arch_bench_ops[];
