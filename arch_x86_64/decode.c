@@ -202,7 +202,8 @@ void x86_decode_mmio(struct vcpu *vcpu, struct exit *e)
 	e->insn_len = m.len;
 	e->write = m.write;
 	e->reg = m.reg;
-	e->value = x86_read_gpr(vcpu, e->reg) & (m.size == 8 ? ~0ULL : BIT(8 * m.size) - 1);
+	if (m.write)	/* a load's register is written, not read */
+		e->value = x86_read_gpr(vcpu, e->reg) & (m.size == 8 ? ~0ULL : BIT(8 * m.size) - 1);
 }
 
 /* The same, for AMD-V without decode assists, whose nested page fault on

@@ -14,4 +14,16 @@ bool x86_decode_mov_cr(struct vcpu *vcpu, unsigned *gpr, bool *to_cr, u8 *len);
 u8 x86_length_0f_modrm(struct vcpu *vcpu);
 bool x86_decode_linear_address(struct vcpu *vcpu, u64 *linear);
 u64 x86_read_gpr(struct vcpu *vcpu, unsigned n);		/* vcpu.c */
+
+/* delivery.c: an exit during event delivery (IDT-vectoring information,
+ * EXITINTINFO: vector 7:0, type 10:8, error code valid 11, valid 31). */
+#define X86_EVENT_VALID		BIT(31)
+enum delivery {
+	DELIVERY_NONE,		/* no event, or one the instruction raises again */
+	DELIVERY_AGAIN,		/* inject the event as it was */
+	DELIVERY_STOP,		/* e->kind is now EXIT_UNHANDLED: the VM stops */
+};
+enum delivery x86_exit_in_delivery(struct exit *e, u64 info, bool injected);
+void x86_report_delivery(u64 info, u32 error_code);
+const char *x86_vector_name(u64 vector);
 bool x86_msr_access(struct vcpu *vcpu, struct exit *e);	/* msr.c */

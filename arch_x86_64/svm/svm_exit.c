@@ -129,6 +129,20 @@ static void decode_npf(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *
 	x86_decode_mmio(vcpu, e);
 }
 
+/* An exit that came from delivering an event, not from the instruction at
+ * RIP (delivery.c): the event goes again through EVENTINJ (the same layout
+ * as EXITINTINFO), or the VM stops. Only page faults and nested page
+ * faults arise so here. */
+static void check_delivery(struct vmcb *vmcb, struct exit *e)
+{
+	u64 info = vmcb->control.exitintinfo;
+
+	if (!(info & X86_EVENT_VALID))
+		return;
+	if (x86_exit_in_delivery(e, info, vmcb->control.eventinj & EVENTINJ_VALID) == DELIVERY_AGAIN)
+		vmcb->control.eventinj = info;
+}
+
 static void decode(struct vcpu *vcpu, struct exit *e)
 {
 	struct vmcb *vmcb = vcpu_vmcb(vcpu);
@@ -163,10 +177,12 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		break;
 	case VMEXIT_NPF:		/* RIP still at the instruction */
 		decode_npf(vcpu, vmcb, e);
+		check_delivery(vmcb, e);
 		break;
 	case VMEXIT_EXCP0 + VECTOR_PAGE_FAULT:	/* shadow paging only */
 		shadow_exit(vcpu, vmcb->control.exitinfo2, vmcb->control.exitinfo1, e,
 			    inject_page_fault);
+		check_delivery(vmcb, e);
 		break;
 	case VMEXIT_CR3_READ:
 	case VMEXIT_CR3_WRITE:
@@ -218,6 +234,7 @@ void svm_report(struct vcpu *vcpu, const struct exit *e)
 	if (e->syndrome == VMEXIT_EXCP0 + VECTOR_PAGE_FAULT)
 		printf("hv:   page fault (#PF) at guest-linear 0x%lx, error code 0x%lx (shadow paging)\n",
 		       c->exitinfo2, info1);
+	x86_report_delivery(c->exitintinfo, c->exitintinfo >> 32);
 	if (e->kind == EXIT_MMIO && e->size)
 		printf("hv:   decoded: %u-byte %s, register %u, instruction %u bytes\n", e->size,
 		       e->write ? "store" : "load", e->reg, e->insn_len);

@@ -328,15 +328,6 @@ bool te_decode_trap(struct vcpu *vcpu, struct exit *e)
 	}
 }
 
-static const char *const vector_names[] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD exception", "#VE virtualization exception",
-	"#CP control protection",
-};
 
 void te_report(struct vcpu *vcpu, const struct exit *e)
 {
@@ -345,7 +336,7 @@ void te_report(struct vcpu *vcpu, const struct exit *e)
 
 	fetch(vcpu, &in);
 	printf("hv:   guest exception %lu (%s) in ring %lu, error code 0x%lx\n", t->frame.vector,
-	       t->frame.vector < ARRAY_SIZE(vector_names) ? vector_names[t->frame.vector] : "?",
+	       x86_vector_name(t->frame.vector),
 	       t->frame.cs & SELECTOR_RPL, t->frame.error_code);
 	printf("hv:   instruction bytes at rip:");
 	for (unsigned i = 0; i < REPORT_BYTES && i < in.fetched; i++)

@@ -103,6 +103,7 @@
 /* ---- VM-exit interruption information (24.9.2) and VM-entry event
  * injection (24.8.3): vector 7:0, type 10:8, error code valid 11, valid 31 ---- */
 #define INTR_INFO_VECTOR(info)          ((info) & 0xff)
+#define INTR_INFO_TYPE_VECTOR           0x7ffu	/* type 10:8, vector 7:0 */
 #define INTR_TYPE_HARDWARE_EXCEPTION    (3u << 8)
 #define INTR_INFO_DELIVER_ERROR_CODE    (1u << 11)
 #define INTR_INFO_VALID                 (1u << 31)

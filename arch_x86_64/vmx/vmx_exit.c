@@ -92,11 +92,29 @@ static void decode_ept_violation(struct vcpu *vcpu, u64 qual, struct exit *e)
 	x86_decode_mmio(vcpu, e);
 }
 
+/* An exit that came from delivering an event, not from the instruction at
+ * RIP (delivery.c): the event goes again as VM entry's injection, or the
+ * VM stops. Only page faults and EPT violations arise so here. VM exit
+ * clears the entry field, so a valid one now was injected by decode(). */
+static void check_delivery(struct exit *e)
+{
+	u64 info = vmread(VMCS_IDT_VECTORING_INFO);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	bool injected = vmread(VMCS_VM_ENTRY_INTERRUPTION_INFO) & INTR_INFO_VALID;
+	if (x86_exit_in_delivery(e, info, injected) != DELIVERY_AGAIN)
+		return;
+	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, info & (INTR_INFO_VALID | INTR_INFO_DELIVER_ERROR_CODE |
+							 INTR_INFO_TYPE_VECTOR));
+	if (info & INTR_INFO_DELIVER_ERROR_CODE)
+		vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, vmread(VMCS_IDT_VECTORING_ERROR_CODE));
+}
+
 static void decode(struct vcpu *vcpu, struct exit *e)
 {
 	struct x86_regs *g = &vcpu->arch.regs;
 	u32 reason = vmread(VMCS_EXIT_REASON);
-	u64 insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 
 	e->syndrome = reason;
 	if (reason & EXIT_REASON_VM_ENTRY_FAILURE)
@@ -105,16 +123,16 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case EXIT_REASON_VMCALL:
 		e->kind = EXIT_HYPERCALL;
 		e->args[0] = g->rax, e->args[1] = g->rdi, e->args[2] = g->rsi, e->args[3] = g->rdx;
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	case EXIT_REASON_IO_INSTRUCTION:
 		decode_io(vcpu, vmread(VMCS_EXIT_QUALIFICATION), e);
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	case EXIT_REASON_CPUID:
 		e->kind = EXIT_SYSREG;
 		e->addr = X86_SYSREG_CPUID;
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	case EXIT_REASON_RDMSR:
 	case EXIT_REASON_WRMSR:
@@ -122,14 +140,15 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->addr = X86_SYSREG_MSR | (u32)g->rcx;
 		e->write = (reason & EXIT_REASON_BASIC_MASK) == EXIT_REASON_WRMSR;
 		e->value = (g->rdx << 32) | (u32)g->rax;
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	case EXIT_REASON_HLT:
 		e->kind = EXIT_HALT;
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	case EXIT_REASON_EPT_VIOLATION:	/* RIP still at the instruction */
 		decode_ept_violation(vcpu, vmread(VMCS_EXIT_QUALIFICATION), e);
+		check_delivery(e);
 		break;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		e->kind = EXIT_TIMER;
@@ -138,15 +157,16 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		if (INTR_INFO_VECTOR(vmread(VMCS_VM_EXIT_INTERRUPTION_INFO)) == VECTOR_PAGE_FAULT)
 			shadow_exit(vcpu, vmread(VMCS_EXIT_QUALIFICATION),
 				    vmread(VMCS_VM_EXIT_INTERRUPTION_ERROR_CODE), e, inject_page_fault);
+		check_delivery(e);
 		break;
 	case EXIT_REASON_CR_ACCESS:
 		decode_cr_access(vcpu, vmread(VMCS_EXIT_QUALIFICATION), e);
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	case EXIT_REASON_INVLPG:
 		shadow_invlpg(vcpu, vmread(VMCS_EXIT_QUALIFICATION));
 		e->kind = EXIT_PAGING;
-		e->insn_len = insn_len;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	default:
 		break;	/* EXIT_UNHANDLED: the report names the reason */
@@ -203,6 +223,7 @@ void vmx_report(struct vcpu *vcpu, const struct exit *e)
 	       ", VM-entry failure" : "", qual);
 	if (basic == EXIT_REASON_EPT_VIOLATION)
 		report_ept_violation(qual);
+	x86_report_delivery(vmread(VMCS_IDT_VECTORING_INFO), vmread(VMCS_IDT_VECTORING_ERROR_CODE));
 	if (basic == EXIT_REASON_EXCEPTION_OR_NMI &&
 	    INTR_INFO_VECTOR(vmread(VMCS_VM_EXIT_INTERRUPTION_INFO)) == VECTOR_PAGE_FAULT)
 		printf("hv:   page fault (#PF) at guest-linear 0x%lx, error code 0x%lx (shadow paging)\n",
