@@ -119,8 +119,9 @@ static bool decode_mov(struct vcpu *vcpu, const struct x86_guest_state *s, struc
 	if (MODRM_MOD(modrm) == MOD_REGISTER)
 		return false;
 	if (op == OP_MOV_RM8_R8 || op == OP_MOV_R8_RM8) {
-		if (MODRM_REG(modrm) >= 4 && MODRM_REG(modrm) <= 7 && !(m->rex & REX_R))
-			return false;	/* AH..BH, or SPL..DIL: not worth a special case */
+		if (MODRM_REG(modrm) >= 4 && MODRM_REG(modrm) <= 7 && !m->rex)
+			return false;	/* AH..BH: not worth a special case. With any
+					 * REX prefix, 4-7 are SPL..DIL, the low bytes */
 		m->size = 1;
 	}
 	m->modrm = i;

@@ -4,7 +4,9 @@
  * access that is not wholly inside one device is neither split nor half
  * done: the hypervisor stops the VM with a report naming address and size
  * (hv/vm.c, vm_find_device). Without that, the load returned the device's
- * 8 bytes at offset 0: the RAM half was never read. */
+ * 8 bytes at offset 0: the RAM half was never read.
+ * First, a byte store from SIL (a REX prefix with register 6), which the
+ * decoder once refused as if it were DH (found by the fuzzer). */
 #include "guest.h"
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #define RAM_HALF	0x5a5a5a5aUL
 #define DEMO_ID_OFFSET	0x00
 #define DEMO_DEVICE_ID	0x0de30de3
+#define DEMO_SCRATCH	(GUEST_DEMO_BASE + 0x08)
 
 static u64 pt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static u8 ram_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -26,6 +29,10 @@ int main(void)
 {
 	u64 cr3, *pd;
 
+	mmio_write64(DEMO_SCRATCH, 0);
+	__asm__ volatile("mov %0, %%esi; .byte 0x40, 0x88, 0x37" /* mov %sil, (%rdi) */
+			 : : "r"(0xa5u), "D"(DEMO_SCRATCH) : "rsi", "memory");
+	check(mmio_read64(DEMO_SCRATCH) == 0xa5, "a byte store from SIL (REX, register 6) is emulated");
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
 	pd = table_at(table_at(table_at(cr3)[0])[0]);		/* PML4[0] -> PDPT[0] -> PD */
 	pt[0] = (u64)ram_page | PTE_P | PTE_W;
