@@ -26,23 +26,7 @@
 #define PSCI_FN_SYSTEM_RESET	0x84000009u
 #define PSCI_FN_VERSION		0x84000000u
 
-static u64 rng_state;
-static u64 digest;			/* every result, folded in */
-static char text[] = "fuzz: a string in guest RAM for HC_PUTS";
 static u64 ops[8];			/* how many of each kind */
-
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static void fold(u64 v)
-{
-	digest = (digest ^ v) * 0x100000001b3ULL;
-}
 
 /* Arguments: half fully random, half values at the edges of something. */
 static u64 arg(void)
@@ -52,55 +36,41 @@ static u64 arg(void)
 		GUEST_RAM_BASE + GUEST_RAM_SIZE - 1, GUEST_RAM_BASE + GUEST_RAM_SIZE, HC_PUTS_MAX,
 		HC_PUTS_MAX + 1, GUEST_UART_BASE, GUEST_DEMO_BASE, 0xffffffff, 0x100000000ULL,
 	};
-	u64 r = rng();
+	u64 r = fuzz_rng();
 
-	return r & 1 ? rng() : edges[(r >> 1) % ARRAY_SIZE(edges)];
+	return r & 1 ? fuzz_rng() : edges[(r >> 1) % ARRAY_SIZE(edges)];
 }
 
-/* A hypercall, mostly a known number. What would print (HC_PUTCHAR, HC_PUTS
- * of a real string) prints rarely, so that the console stays readable. */
+/* Hypercalls (fuzzing.c), with this guest's arguments. */
 static void op_hypercall(void)
 {
-	u64 nr = rng() % 10 == 0 ? rng() : rng() % 8, a = arg(), b = arg(), c = arg();
-	bool quiet = rng() % 32 != 0;
-
-	if (nr == HC_EXIT)
-		nr = HC_VM_ID;
-	if (nr == HC_PUTCHAR)
-		a = quiet ? '\r' : ' ' + a % ('~' - ' ');	/* the console drops '\r' */
-	if (nr == HC_PUTS && !quiet) {			/* a string that is there */
-		u64 offset = a % sizeof(text);
-		a = (u64)text + offset, b = b % (sizeof(text) - offset);
-	} else if (nr == HC_PUTS && b <= HC_PUTS_MAX && a - GUEST_RAM_BASE < GUEST_RAM_SIZE) {
-		b = 0;					/* in RAM: say nothing */
-	}
-	fold(hypercall(nr, a, b, c));
+	fuzz_hypercall(arg);
 }
 
 static void op_smc(void)
 {
 	static const u32 psci[] = { 0x84000000, 0x84000001, 0x84000003, 0xc4000003, 0x84000004,
 				    0xc4000004, 0x84000005, 0x8400000a, 0x8400000c, 0xc400000e };
-	u64 r = rng(), fn = r & 1 ? rng() : psci[(r >> 1) % ARRAY_SIZE(psci)];
+	u64 r = fuzz_rng(), fn = r & 1 ? fuzz_rng() : psci[(r >> 1) % ARRAY_SIZE(psci)];
 	u32 low = (u32)fn;
 
 	if (low == PSCI_FN_CPU_OFF || low == PSCI_FN_SYSTEM_OFF || low == PSCI_FN_SYSTEM_RESET)
 		fn = PSCI_FN_VERSION;
-	fold(smc_call(fn, arg(), arg(), arg()));
+	fuzz_fold(smc_call(fn, arg(), arg(), arg()));
 }
 
 /* One load or store of a random size at a random offset in a device: an
  * unaligned one takes an alignment fault, which the vectors skip. */
 static void op_device(void)
 {
-	u64 r = rng(), base = r & 1 ? GUEST_UART_BASE : GUEST_DEMO_BASE;
+	u64 r = fuzz_rng(), base = r & 1 ? GUEST_UART_BASE : GUEST_DEMO_BASE;
 	u64 offset = (r >> 1) % (base == GUEST_UART_BASE ? UART_SIZE : DEMO_SIZE);
-	u64 addr = base + offset, value = rng();
+	u64 addr = base + offset, value = fuzz_rng();
 	unsigned size = 1u << ((r >> 20) % 4);
 	bool write = (r >> 24) & 1;
 
 	if (base == GUEST_UART_BASE && offset < 8)	/* the UART prints bytes stored here */
-		value = rng() % 32 ? '\r' : ' ' + value % ('~' - ' ');
+		value = fuzz_rng() % 32 ? '\r' : ' ' + value % ('~' - ' ');
 	if (write) {
 		switch (size) {
 		case 1: __asm__ volatile("strb %w0, [%1]" : : "r"(value), "r"(addr) : "memory"); break;
@@ -116,7 +86,7 @@ static void op_device(void)
 	case 4: __asm__ volatile("ldr %w0, [%1]" : "+r"(value) : "r"(addr) : "memory"); break;
 	default: __asm__ volatile("ldr %0, [%1]" : "+r"(value) : "r"(addr) : "memory"); break;
 	}
-	fold(value);
+	fuzz_fold(value);
 }
 
 /* The ID register space (Op0=3, Op1=0, CRn=0): CRm 1-7 trap (HCR_EL2.TID3)
@@ -157,17 +127,17 @@ static u64 write_read(unsigned n, u64 v)
 
 static void op_sysreg(void)
 {
-	u64 r = rng();
+	u64 r = fuzz_rng();
 
 	if (r & 1)
-		fold(read_id((r >> 1) % 64));
+		fuzz_fold(read_id((r >> 1) % 64));
 	else
-		fold(write_read((r >> 1) % WRITE_READ_COUNT, rng()));
+		fuzz_fold(write_read((r >> 1) % WRITE_READ_COUNT, fuzz_rng()));
 }
 
 static void op_instruction(void)
 {
-	switch (rng() % 9) {
+	switch (fuzz_rng() % 9) {
 	case 0: __asm__ volatile("wfi"); break;			/* traps: a reschedule */
 	case 1: __asm__ volatile("sevl; wfe"); break;		/* does not trap */
 	case 2: __asm__ volatile("svc #0x42"); break;		/* to its own EL1 vectors */
@@ -176,7 +146,7 @@ static void op_instruction(void)
 	case 5: __asm__ volatile("mov x0, #%0; hvc #0xffff" : : "i"(HC_VM_ID) : "x0"); break;
 	case 6: __asm__ volatile("tlbi vmalle1; dsb ish; isb" : : : "memory"); break;
 	case 7: __asm__ volatile("ic iallu; isb"); break;
-	default: __asm__ volatile("at s1e1r, %0" : : "r"(rng())); fold(sysreg_read(par_el1)); break;
+	default: __asm__ volatile("at s1e1r, %0" : : "r"(fuzz_rng())); fuzz_fold(sysreg_read(par_el1)); break;
 	}
 }
 
@@ -239,24 +209,11 @@ int main(void)
 	u64 seed = FUZZ_SEED, n = FUZZ_ITERATIONS;
 
 	exceptions_install();
-	rng_state = seed + 0x9e3779b97f4a7c15ULL;	/* xorshift's state must not be 0 */
-	if (!rng_state)
-		rng_state = 1;
-	printf("fuzz: seed %lu, %lu operations\n", seed, n);
-	for (u64 i = 0; i < n; i++) {
-		unsigned k = (unsigned)(rng() % ARRAY_SIZE(kinds));
-
-		ops[k]++;
-		kinds[k]();
-	}
-	fold(guest_exceptions.count);
-	printf("\n");			/* end whatever line HC_PUTCHAR/HC_PUTS began */
+	fuzz_loop(seed, n, kinds, ARRAY_SIZE(kinds), ops);
 	printf("fuzz: %lu hypercalls, %lu SMCs, %lu device accesses, %lu system registers, "
 	       "%lu instructions; %lu exceptions taken\n", ops[0], ops[1], ops[2] + ops[3],
 	       ops[4] + ops[5], ops[6], guest_exceptions.count);
-	printf("fuzz: seed %lu digest %016lx\n", seed, digest);
-	check(hypercall(HC_ECHO, 1, 10, 100) == 321, "after %lu operations the hypervisor still answers", n);
-	summary();
-	fuzz_stop(rng());
+	fuzz_report(seed, n, guest_exceptions.count);
+	fuzz_stop(fuzz_rng());
 	return 1;
 }

@@ -32,4 +32,16 @@ struct ws_register {
  * they stay (3 PASS/FAIL lines); _check() then prints the SUMMARY. */
 void world_switch_hold(const char *class, const struct ws_register *regs, unsigned count);
 int world_switch_check(const char *class, const struct ws_register *regs, unsigned count);
+/* The fuzzing guests' common ground (fuzzing.c): the PRNG and digest, a
+ * hypercall with arguments from arg(), the loop over the operation kinds
+ * (counting each in ops[]), the digest line and final check, and the
+ * victim, which yields to the fuzzer until it is gone and checks regs
+ * (value[1] is its own), also_changed() and a block of memory each time. */
+u64 fuzz_rng(void);
+void fuzz_fold(u64 v);
+void fuzz_hypercall(u64 (*arg)(void));
+void fuzz_loop(u64 seed, u64 n, void (*const kinds[])(void), unsigned count, u64 *ops);
+void fuzz_report(u64 seed, u64 n, u64 exceptions);
+int fuzz_victim(const char *what, const struct ws_register *regs, unsigned count,
+		unsigned (*also_changed)(void), u64 gap_us);
 int main(void);

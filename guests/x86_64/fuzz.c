@@ -37,24 +37,8 @@
 #define UNMAPPED		0x40000000ULL	/* PDPT entry 1: not present */
 #define NO_DEVICE_PORT		0x80
 
-static u64 rng_state;
-static u64 digest;			/* every result, folded in */
-static char text[] = "fuzz: a string in guest RAM for HC_PUTS";
 static u64 ops[7];			/* how many of each kind */
 static u8 fx_area[512] __attribute__((aligned(16)));
-
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-static void fold(u64 v)
-{
-	digest = (digest ^ v) * 0x100000001b3ULL;
-}
 
 /* Arguments: half fully random, half values at the edges of something. */
 static u64 arg(void)
@@ -64,29 +48,15 @@ static u64 arg(void)
 		GUEST_RAM_BASE + GUEST_RAM_SIZE, HC_PUTS_MAX, HC_PUTS_MAX + 1, GUEST_DEMO_BASE,
 		0xffffffff, 0x100000000ULL,
 	};
-	u64 r = rng();
+	u64 r = fuzz_rng();
 
-	return r & 1 ? rng() : edges[(r >> 1) % ARRAY_SIZE(edges)];
+	return r & 1 ? fuzz_rng() : edges[(r >> 1) % ARRAY_SIZE(edges)];
 }
 
-/* A hypercall, mostly a known number. What would print (HC_PUTCHAR, HC_PUTS
- * of a real string) prints rarely, so that the console stays readable. */
+/* Hypercalls (fuzzing.c), with this guest's arguments. */
 static void op_hypercall(void)
 {
-	u64 nr = rng() % 10 == 0 ? rng() : rng() % 8, a = arg(), b = arg(), c = arg();
-	bool quiet = rng() % 32 != 0;
-
-	if (nr == HC_EXIT)
-		nr = HC_VM_ID;
-	if (nr == HC_PUTCHAR)
-		a = quiet ? '\r' : ' ' + a % ('~' - ' ');	/* the console drops '\r' */
-	if (nr == HC_PUTS && !quiet) {			/* a string that is there */
-		u64 offset = a % sizeof(text);
-		a = (u64)text + offset, b = b % (sizeof(text) - offset);
-	} else if (nr == HC_PUTS && b <= HC_PUTS_MAX && a - GUEST_RAM_BASE < GUEST_RAM_SIZE) {
-		b = 0;					/* in RAM: say nothing */
-	}
-	fold(hypercall(nr, a, b, c));
+	fuzz_hypercall(arg);
 }
 
 static u64 port_in(u16 port, unsigned size)
@@ -117,19 +87,19 @@ static void port_out(u16 port, unsigned size, u32 v)
  * divisor latch. */
 static void op_port(void)
 {
-	u64 r = rng();
+	u64 r = fuzz_rng();
 	bool uart = (r >> 12) % 4 != 0, write = uart && ((r >> 16) & 1);
 	unsigned size = 1u << ((r >> 8) % (uart ? 3 : 2));	/* the power controller: 2 ports */
 	u16 ports = uart ? UART_PORTS : PM1A_PORTS;
 	u16 port = (uart ? COM1 : PM1A_CNT) + (r >> 20) % (ports - size + 1);
-	u32 value = (u32)rng();
+	u32 value = (u32)fuzz_rng();
 
 	if (!write) {
-		fold(port_in(port, size));
+		fuzz_fold(port_in(port, size));
 		return;
 	}
 	if (port <= COM1 + UART_THR && port + size > COM1 + UART_THR)	/* a byte to print */
-		value = (value & ~0xffu) | (rng() % 32 ? '\r' : ' ' + value % ('~' - ' '));
+		value = (value & ~0xffu) | (fuzz_rng() % 32 ? '\r' : ' ' + value % ('~' - ' '));
 	port_out(port, size, value);
 	port_out(COM1 + UART_LCR, 1, UART_LCR_8N1);
 }
@@ -138,7 +108,7 @@ static void op_port(void)
  * device, wholly inside it, by the MOV forms the decoder knows. */
 static void op_device(void)
 {
-	u64 r = rng(), value = rng();
+	u64 r = fuzz_rng(), value = fuzz_rng();
 	unsigned size = 1u << ((r >> 4) % 4);
 	u64 addr = GUEST_DEMO_BASE + (r >> 8) % (DEMO_SIZE - size + 1);
 
@@ -157,7 +127,7 @@ static void op_device(void)
 	case 4: __asm__ volatile("movl (%1), %k0" : "=r"(value) : "r"(addr) : "memory"); break;
 	default: __asm__ volatile("movq (%1), %0" : "=r"(value) : "r"(addr) : "memory"); break;
 	}
-	fold(value);
+	fuzz_fold(value);
 }
 
 static u64 rdmsr(u32 msr)
@@ -172,17 +142,17 @@ static u64 rdmsr(u32 msr)
  * kept, as long mode needs) and CPUID of random leaves and subleaves. */
 static void op_msr_cpuid(void)
 {
-	u64 r = rng();
+	u64 r = fuzz_rng();
 	u32 a, b, c, d;
 
 	switch (r % 3) {
 	case 0:
-		fold(rdmsr(IA32_EFER));
+		fuzz_fold(rdmsr(IA32_EFER));
 		break;
 	case 1: {
 		u64 v = EFER_LME | ((r >> 8) & 1 ? EFER_SCE : 0) | ((r >> 9) & 1 ? EFER_NXE : 0);
 		__asm__ volatile("wrmsr" : : "c"(IA32_EFER), "a"((u32)v), "d"(0));
-		fold(rdmsr(IA32_EFER));
+		fuzz_fold(rdmsr(IA32_EFER));
 		break;
 	}
 	default: {
@@ -190,7 +160,7 @@ static void op_msr_cpuid(void)
 		u32 leaf = bases[(r >> 8) % 3] + (r >> 16) % 0x20;
 		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
 				 : "a"(leaf), "c"((u32)(r >> 32) % 4));
-		fold(a), fold(b), fold(c), fold(d);
+		fuzz_fold(a), fuzz_fold(b), fuzz_fold(c), fuzz_fold(d);
 		break;
 	}
 	}
@@ -203,7 +173,7 @@ static void op_msr_cpuid(void)
 
 static void op_instruction(void)
 {
-	u64 r = rng(), v = rng(), out = 0;
+	u64 r = fuzz_rng(), v = fuzz_rng(), out = 0;
 
 	switch (r % 15) {
 	case 0: MAY_FAULT("ud2", : : "r11"); break;
@@ -234,7 +204,7 @@ static void op_instruction(void)
 			MAY_FAULT("vmmcall", : "a"((u64)HC_VM_ID) : "r11", "memory");
 		break;
 	}
-	fold(out);
+	fuzz_fold(out);
 }
 
 static void (*const kinds[])(void) = {
@@ -289,24 +259,11 @@ int main(void)
 	u64 seed = FUZZ_SEED, n = FUZZ_ITERATIONS;
 
 	exceptions_install();
-	rng_state = seed + 0x9e3779b97f4a7c15ULL;	/* xorshift's state must not be 0 */
-	if (!rng_state)
-		rng_state = 1;
-	printf("fuzz: seed %lu, %lu operations\n", seed, n);
-	for (u64 i = 0; i < n; i++) {
-		unsigned k = (unsigned)(rng() % ARRAY_SIZE(kinds));
-
-		ops[k]++;
-		kinds[k]();
-	}
-	fold(guest_exceptions.count);
-	printf("\n");			/* end whatever line HC_PUTCHAR/HC_PUTS began */
+	fuzz_loop(seed, n, kinds, ARRAY_SIZE(kinds), ops);
 	printf("fuzz: %lu hypercalls, %lu port accesses, %lu device accesses, %lu MSRs and CPUIDs, "
 	       "%lu instructions; %lu exceptions taken\n", ops[0], ops[1], ops[2] + ops[3], ops[4],
 	       ops[5] + ops[6], guest_exceptions.count);
-	printf("fuzz: seed %lu digest %016lx\n", seed, digest);
-	check(hypercall(HC_ECHO, 1, 10, 100) == 321, "after %lu operations the hypervisor still answers", n);
-	summary();
-	fuzz_stop(rng());
+	fuzz_report(seed, n, guest_exceptions.count);
+	fuzz_stop(fuzz_rng());
 	return 1;
 }
