@@ -7,7 +7,7 @@ other scenarios.)"""
 from harness import fuzz
 
 ITERATIONS = {"arm64": 20_000}          # x86: fewer, its exits cost more
-X86_ITERATIONS = 5_000
+X86_ITERATIONS = 2_000
 
 
 ON = [("arm64", "fuzz"), ("vmx", "fuzz")]         # the scenario itself runs on every target
