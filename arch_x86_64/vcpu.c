@@ -97,6 +97,11 @@ u64 x86_read_gpr(struct vcpu *vcpu, unsigned n)
 	return r ? *r : 0;
 }
 
+bool arch_vcpu_privileged(struct vcpu *vcpu)
+{
+	return backend->cpl(vcpu) == 0;
+}
+
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 {
 	switch (e->kind) {

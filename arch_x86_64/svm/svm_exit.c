@@ -26,6 +26,7 @@ static const struct { u64 code; const char *name; } exit_names[] = {
 	{ VMEXIT_MSR, "VMEXIT_MSR" },
 	{ VMEXIT_EXCP0 + 8, "VMEXIT_EXCP8 (double fault)" },
 	{ VMEXIT_SHUTDOWN, "VMEXIT_SHUTDOWN (triple fault)" },
+	{ VMEXIT_INVD, "VMEXIT_INVD" },
 	{ VMEXIT_VMRUN, "VMEXIT_VMRUN" },
 	{ VMEXIT_VMMCALL, "VMEXIT_VMMCALL" },
 	{ VMEXIT_NPF, "VMEXIT_NPF (nested page fault)" },
@@ -174,6 +175,23 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		break;
 	case VMEXIT_INVLPG:
 		decode_invlpg(vcpu, vmcb, e);
+		break;
+	case VMEXIT_VMRUN:	/* SVM instructions: a CPU without SVM has none (intercept.c) */
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+	case VMEXIT_MONITOR:	/* hidden in CPUID too */
+	case VMEXIT_MWAIT:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_UNDEFINED;
+		break;
+	case VMEXIT_INVD:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_INVD;
+		e->insn_len = insn_len(vmcb, INSN_LEN_INVD);
 		break;
 	case VMEXIT_INTR:	/* the host took the interrupt already (svm_entry.S) */
 		e->kind = EXIT_TIMER;

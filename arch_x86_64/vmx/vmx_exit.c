@@ -30,6 +30,7 @@ static const char *const reason_names[] = {
 	[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
 	[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
 	[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
+	[EXIT_REASON_XSETBV] = "XSETBV",
 };
 
 static const char *reason_name(u32 basic)
@@ -133,6 +134,21 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		break;
 	case EXIT_REASON_PREEMPTION_TIMER:
 		e->kind = EXIT_TIMER;
+		break;
+	case EXIT_REASON_VMCLEAR ... EXIT_REASON_VMXON:	/* VMX instructions: a CPU */
+	case EXIT_REASON_INVEPT:	/* without VMX has none (intercept.c) */
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_GETSEC:	/* SMX, hidden in CPUID */
+	case EXIT_REASON_MONITOR:	/* hidden in CPUID too */
+	case EXIT_REASON_MWAIT:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_UNDEFINED;
+		break;
+	case EXIT_REASON_INVD:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_INVD;
+		e->insn_len = insn_len;
 		break;
 	case EXIT_REASON_EXCEPTION_OR_NMI:	/* only #PF is intercepted (shadow paging) */
 		if (INTR_INFO_VECTOR(vmread(VMCS_VM_EXIT_INTERRUPTION_INFO)) == VECTOR_PAGE_FAULT)
