@@ -253,3 +253,38 @@ u8 x86_length_0f_modrm(struct vcpu *vcpu)
 	unsigned len = i + 2 + operand_length(&insn[i + 2]);
 	return len <= fetched ? len : 0;
 }
+
+/* Legacy prefixes (SDM Vol. 2A, 2.1.1): segment overrides, operand and
+ * address size, LOCK, REP/REPNE. */
+static bool legacy_prefix(u8 b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* How many prefix bytes (legacy ones, then REX) stand before the opcode at
+ * RIP. For AMD-V without next-RIP save, whose exits name an instruction of
+ * fixed length (VMMCALL, CPUID, RDMSR, WRMSR, HLT, INVD) but not how many
+ * prefixes it carried. 64-bit code only (elsewhere 0x40-0x4f are INC/DEC
+ * and the code segment has a base): 0 outside long mode. */
+u8 x86_prefix_length(struct vcpu *vcpu)
+{
+	struct x86_guest_state s;
+	u8 insn[MAX_INSN_LEN];
+	unsigned n = 0, fetched;
+
+	backend->read_state(vcpu, &s);
+	if (!(s.efer & EFER_LMA))
+		return 0;
+	fetched = fetch(vcpu, &s, insn);
+	while (n < fetched && legacy_prefix(insn[n]))
+		n++;
+	if (n < fetched && insn[n] >= REX_MIN && insn[n] <= REX_MAX)
+		n++;
+	return n < fetched ? n : 0;
+}

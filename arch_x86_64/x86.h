@@ -24,6 +24,7 @@
 #define PTE_DIRTY     (1ULL << 6)
 #define PTE_LARGE     (1ULL << 7)  /* PS: a 2 MiB (PD) or 1 GiB (PDPT) page */
 #define PTE_ADDR      MASK(51, 12)
+#define PTE_XD        (1ULL << 63) /* execute-disable, with EFER.NXE */
 #define PT_ENTRIES    512
 #define LARGE_PAGE    (2 * MiB)
 #define PT_LEVELS     4            /* 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT */
@@ -72,6 +73,7 @@ static inline unsigned pt_index(u64 va, int level)
 /* IA32_EFER bits */
 #define EFER_LME (1ULL << 8)  /* IA-32e (long) mode enable */
 #define EFER_LMA (1ULL << 10) /* IA-32e mode active (read-only for software) */
+#define EFER_NXE (1ULL << 11) /* no-execute enable: PTE bit 63 is XD, else reserved */
 #define EFER_SVME (1ULL << 12) /* AMD: SVM enable */
 
 /* Exception vectors (SDM Vol. 3A, 6.3.1, table 6-1) */

@@ -42,12 +42,13 @@ static const char *exit_name(u64 code)
 }
 
 /* The length of an intercepted instruction: from next-RIP save when the
- * CPU has it, else what the instruction is known to take. */
-static u8 insn_len(const struct vmcb *vmcb, u8 known)
+ * CPU has it, else what the instruction is known to take, and its
+ * prefixes, read at RIP (a CS-prefixed VMMCALL is 4 bytes, not 3). */
+static u8 insn_len(struct vcpu *vcpu, const struct vmcb *vmcb, u8 known)
 {
 	if (svm_features & SVM_FEATURE_NRIPS)
 		return vmcb->control.nrip - vmcb->save.rip;
-	return known;
+	return known + x86_prefix_length(vcpu);
 }
 
 static void decode_ioio(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *e)
@@ -141,7 +142,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case VMEXIT_VMMCALL:
 		e->kind = EXIT_HYPERCALL;
 		e->args[0] = g->rax, e->args[1] = g->rdi, e->args[2] = g->rsi, e->args[3] = g->rdx;
-		e->insn_len = insn_len(vmcb, INSN_LEN_VMMCALL);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_VMMCALL);
 		break;
 	case VMEXIT_IOIO:
 		decode_ioio(vcpu, vmcb, e);
@@ -149,18 +150,18 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case VMEXIT_CPUID:
 		e->kind = EXIT_SYSREG;
 		e->addr = X86_SYSREG_CPUID;
-		e->insn_len = insn_len(vmcb, INSN_LEN_CPUID);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_CPUID);
 		break;
 	case VMEXIT_MSR:
 		e->kind = EXIT_SYSREG;
 		e->addr = X86_SYSREG_MSR | (u32)g->rcx;
 		e->write = vmcb->control.exitinfo1 & MSR_EXITINFO1_WRITE;
 		e->value = (g->rdx << 32) | (u32)g->rax;
-		e->insn_len = insn_len(vmcb, INSN_LEN_MSR);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_MSR);
 		break;
 	case VMEXIT_HLT:
 		e->kind = EXIT_HALT;
-		e->insn_len = insn_len(vmcb, INSN_LEN_HLT);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_HLT);
 		break;
 	case VMEXIT_NPF:		/* RIP still at the instruction */
 		decode_npf(vcpu, vmcb, e);
@@ -191,7 +192,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case VMEXIT_INVD:
 		e->kind = EXIT_SYSREG;
 		e->addr = X86_SYSREG_INVD;
-		e->insn_len = insn_len(vmcb, INSN_LEN_INVD);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_INVD);
 		break;
 	case VMEXIT_INTR:	/* the host took the interrupt already (svm_entry.S) */
 		e->kind = EXIT_TIMER;

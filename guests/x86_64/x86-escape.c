@@ -5,7 +5,9 @@
  * VMX instructions, GETSEC, MONITOR/MWAIT, INVD; then hypercalls from
  * ring 3. Its CPUID shows neither VMX nor SVM, so each must be #UD, as on
  * a CPU without them (INVD: done, as WBINVD); a hypercall from ring 3 must
- * be refused (HC_ERR_PERM) and do nothing. Its own IDT counts the faults. */
+ * be refused (HC_ERR_PERM) and do nothing. Then what a hypervisor must get
+ * right for any guest: prefixed instructions it steps over, IA32_EFER's
+ * rules, execute-disable pages. Its own IDT counts the faults. */
 #include "guest.h"
 
 #define VECTOR_UD		6
@@ -31,6 +33,17 @@
 #define PTE_U			BIT(2)
 #define PTE_PS			BIT(7)
 #define STACK_BYTES		4096
+#define PTE_XD			BIT(63)	/* execute-disable, with EFER.NXE */
+#define PF_ERR_P		BIT(0)	/* #PF error code: protection, not absence */
+#define PF_ERR_RSVD		BIT(3)	/* a reserved bit was set */
+#define PF_ERR_I		BIT(4)	/* an instruction fetch */
+#define IA32_EFER		0xc0000080
+#define EFER_RESERVED_BIT	BIT(2)
+#define EFER_LME		BIT(8)
+#define EFER_LMA		BIT(10)
+#define EFER_NXE		BIT(11)
+#define EFER_SVME		BIT(12)
+#define OP_RET			0xc3
 #define CLGI_SPIN_MS		30	/* long enough for several time slices */
 
 struct trap_frame { u64 vector, error, rip, cs, rflags, rsp, ss; };
@@ -217,6 +230,137 @@ static void check_user_hypercalls(void)
 	check(hypercall(HC_VM_ID, 0, 0, 0) == 0, "back in ring 0, HC_VM_ID answers again");
 }
 
+/* ---- 3. prefixed instructions the hypervisor steps over ---- */
+
+/* The instruction, then a UD2 (label 2) followed by bytes that make any
+ * landing inside the instruction fault elsewhere: right after it, the
+ * next fault is #UD at label 2. */
+#define PREFIXED(insn)	TRY_AT "lea 2f(%%rip), %[at]\n" insn "\n2: ud2\n .fill 8, 1, 0xff" TRY_END
+
+static bool resumed_after(unsigned count, u64 at)
+{
+	return last.count == count + 1 && last.vector == VECTOR_UD && last.rip == at;
+}
+
+static void check_prefixed(void)
+{
+	unsigned count = last.count;
+	u64 at, rax, rbx, rcx, rdx;
+
+	if (use_vmmcall)
+		__asm__ volatile(PREFIXED(".byte 0x2e; vmmcall") : [at] "=&r"(at), "=a"(rax)
+				 : "a"((u64)HC_ECHO), "D"(1ULL), "S"(10ULL), "d"(100ULL) : "r11", "memory");
+	else
+		__asm__ volatile(PREFIXED(".byte 0x2e; vmcall") : [at] "=&r"(at), "=a"(rax)
+				 : "a"((u64)HC_ECHO), "D"(1ULL), "S"(10ULL), "d"(100ULL) : "r11", "memory");
+	check(resumed_after(count, at) && rax == 321,
+	      "CS-prefixed %s: HC_ECHO answers 321 and RIP resumes right after it",
+	      use_vmmcall ? "VMMCALL" : "VMCALL");
+	count = last.count;
+	__asm__ volatile(PREFIXED(".byte 0x2e; cpuid") : [at] "=&r"(at), "=a"(rax), "=b"(rbx),
+			 "=c"(rcx), "=d"(rdx) : "a"(0ULL), "c"(0ULL), "D"((u64)scratch) : "r11", "memory");
+	check(resumed_after(count, at), "CS-prefixed CPUID resumes right after it");
+	count = last.count;
+	__asm__ volatile(PREFIXED(".byte 0x48; rdmsr") : [at] "=&r"(at), "=a"(rax), "=d"(rdx)
+			 : "c"(IA32_EFER), "D"((u64)scratch) : "r11", "memory");
+	check(resumed_after(count, at), "REX.W-prefixed RDMSR resumes right after it");
+	count = last.count;
+	__asm__ volatile(PREFIXED(".byte 0x2e; invd") : [at] "=&r"(at)
+			 : "c"(0ULL), "D"((u64)scratch) : "r11", "memory");
+	check(resumed_after(count, at), "CS-prefixed INVD resumes right after it");
+}
+
+/* ---- 4. IA32_EFER, written as a kernel would ---- */
+
+static u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (u64)hi << 32 | lo;
+}
+
+/* WRMSR; true if it raised #GP (RIP then stays at the WRMSR). */
+static bool wrmsr_faults(u32 msr, u64 value)
+{
+	unsigned count = last.count;
+	u64 at;
+
+	__asm__ volatile(TRY_AT "wrmsr" TRY_END : [at] "=&r"(at)
+			 : "c"(msr), "a"((u32)value), "d"((u32)(value >> 32)) : "r11", "memory");
+	return last.count == count + 1 && last.vector == VECTOR_GP && last.rip == at &&
+	       last.error == 0;
+}
+
+static void check_efer(void)
+{
+	u64 efer = rdmsr(IA32_EFER);
+
+	check(!wrmsr_faults(IA32_EFER, efer) && rdmsr(IA32_EFER) == efer,
+	      "IA32_EFER written back as read (LMA=1 included) is accepted");
+	check(!wrmsr_faults(IA32_EFER, efer | EFER_NXE) && rdmsr(IA32_EFER) == (efer | EFER_NXE),
+	      "read-modify-write sets EFER.NXE");
+	efer |= EFER_NXE;
+	check(!wrmsr_faults(IA32_EFER, efer & ~EFER_LMA) && rdmsr(IA32_EFER) == efer,
+	      "LMA written as 0 is ignored: it is the CPU's");
+	check(wrmsr_faults(IA32_EFER, efer & ~EFER_LME) && rdmsr(IA32_EFER) == efer,
+	      "clearing EFER.LME while paging is on -> #GP(0), EFER unchanged");
+	check(wrmsr_faults(IA32_EFER, efer | EFER_RESERVED_BIT), "reserved EFER bit 2 -> #GP(0)");
+	check(wrmsr_faults(IA32_EFER, efer | EFER_SVME) && rdmsr(IA32_EFER) == efer,
+	      "EFER.SVME (no SVM in CPUID) -> #GP(0)");
+}
+
+/* ---- 5. execute-disable pages ---- */
+
+static table_t pt_split;		/* one 2 MiB region in 4 KiB pages */
+static u8 xd_code[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static void load_cr3(void)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"((u64)pml4) : "memory");
+}
+
+static u8 probe_read(const volatile u8 *p)
+{
+	u8 v = 0;
+	u64 at;
+
+	__asm__ volatile(TRY_AT "movb (%[p]), %[v]" TRY_END : [at] "=&r"(at), [v] "+q"(v)
+			 : [p] "r"(p) : "r11", "memory");
+	return v;
+}
+
+static void check_xd(void)
+{
+	u64 region = (u64)xd_code & ~(LARGE_PAGE - 1), slot = ((u64)xd_code - region) / PAGE_SIZE;
+	unsigned count;
+
+	xd_code[0] = OP_RET;
+	for (u64 i = 0; i < PT_ENTRIES; i++)
+		pt_split[i] = (region + i * PAGE_SIZE) | PTE_P | PTE_W | PTE_U;
+	pt_split[slot] |= PTE_XD;
+	pd[region / LARGE_PAGE] = (u64)pt_split | PTE_P | PTE_W | PTE_U;
+	load_cr3();
+
+	count = last.count;
+	try_call((void (*)(void))xd_code);
+	check(last.count == count + 1 && last.vector == VECTOR_PF && last.cr2 == (u64)xd_code &&
+	      (last.error & (PF_ERR_P | PF_ERR_I)) == (PF_ERR_P | PF_ERR_I),
+	      "a call into an XD page -> #PF at it, error code 0x%lx (P, I/D)", last.error);
+	count = last.count;
+	check(probe_read(xd_code) == OP_RET && last.count == count, "the XD page still reads as data");
+
+	wrmsr_faults(IA32_EFER, rdmsr(IA32_EFER) & ~EFER_NXE);
+	load_cr3();
+	count = last.count;
+	probe_read(xd_code);
+	check(last.count == count + 1 && last.vector == VECTOR_PF && (last.error & PF_ERR_RSVD),
+	      "XD set with EFER.NXE clear is a reserved bit: #PF, error code 0x%lx (RSVD)",
+	      last.error);
+	pt_split[slot] &= ~PTE_XD;
+	load_cr3();
+}
+
 int main(void)
 {
 	setup();
@@ -224,5 +368,8 @@ int main(void)
 	check_undefined();
 	check_invd();
 	check_user_hypercalls();
+	check_prefixed();
+	check_efer();
+	check_xd();
 	return summary();
 }
