@@ -275,16 +275,24 @@ static bool legacy_prefix(u8 b)
 u8 x86_prefix_length(struct vcpu *vcpu)
 {
 	struct x86_guest_state s;
-	u8 insn[MAX_INSN_LEN];
-	unsigned n = 0, fetched;
+	struct guest_walk w;
+	u8 copy[MAX_INSN_LEN];
+	const u8 *insn = copy;
+	unsigned n = 0, available;
 
 	backend->read_state(vcpu, &s);
 	if (!(s.efer & EFER_LMA))
 		return 0;
-	fetched = fetch(vcpu, &s, insn);
-	while (n < fetched && legacy_prefix(insn[n]))
+	/* The common case, read in place: the instruction within one page. */
+	if ((s.rip & (PAGE_SIZE - 1)) <= PAGE_SIZE - MAX_INSN_LEN &&
+	    !guest_walk(vcpu->vm, s.cr3, s.rip, &w) &&
+	    (insn = vm_guest_ptr(vcpu->vm, w.gpa, MAX_INSN_LEN)))
+		available = MAX_INSN_LEN;
+	else
+		insn = copy, available = fetch(vcpu, &s, copy);
+	while (n < available && legacy_prefix(insn[n]))
 		n++;
-	if (n < fetched && insn[n] >= REX_MIN && insn[n] <= REX_MAX)
+	if (n < available && insn[n] >= REX_MIN && insn[n] <= REX_MAX)
 		n++;
-	return n < fetched ? n : 0;
+	return n < available ? n : 0;
 }
