@@ -20,11 +20,10 @@ static u64 reserved_address_bits(void)
 	return mask;
 }
 
-u64 guest_walk_nx(struct vm *vm, u64 cr3, u64 gva, bool nxe, struct guest_walk *w)
+u64 guest_walk(struct vm *vm, u64 cr3, u64 gva, struct guest_walk *w)
 {
-	u64 table = cr3 & PTE_ADDR, reserved = reserved_address_bits() | (nxe ? 0 : PTE_XD);
+	u64 table = cr3 & PTE_ADDR, reserved = reserved_address_bits();
 	u64 allowed = PTE_WRITABLE | PTE_USER;	/* only if set at every level */
-	u64 xd = 0;				/* ... if set at any level */
 
 	w->levels = 0;
 	for (int level = PT_LEVELS; level >= 1; level--) {
@@ -38,14 +37,12 @@ u64 guest_walk_nx(struct vm *vm, u64 cr3, u64 gva, bool nxe, struct guest_walk *
 			return PF_ERR_P | PF_ERR_RSVD;	/* PS is reserved in a PML4 entry */
 		w->entries[w->levels++] = e;
 		allowed &= entry;
-		xd |= entry & PTE_XD;
 		if (level == 1 || (entry & PTE_LARGE)) {
 			u64 size = BIT(PT_LEVEL_SHIFT(level));
 			w->gpa = (entry & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
 			w->large = level > 1;
 			w->writable = allowed & PTE_WRITABLE;
 			w->user = allowed & PTE_USER;
-			w->executable = !xd;
 			return 0;
 		}
 		table = entry & PTE_ADDR;

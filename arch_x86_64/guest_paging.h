@@ -20,16 +20,9 @@ struct guest_walk {
 	unsigned levels;	/* how many */
 	bool large;		/* mapped by a 2 MiB or 1 GiB guest page */
 	bool writable, user;	/* W and U/S, over every level */
-	bool executable;	/* no XD at any level (with EFER.NXE) */
 };
 
 /* Walk the tables at `cr3` for `gva`, changing nothing (shadow paging sets
  * the accessed and dirty bits). Returns 0, or the #PF error bits P/RSVD of
  * the architectural fault (WALK_NOT_PRESENT when P is 0). */
-u64 guest_walk_nx(struct vm *vm, u64 cr3, u64 gva, bool nxe, struct guest_walk *w);
-/* `nxe`: the guest's EFER.NXE. Without it XD (bit 63) is a reserved bit
- * (SDM Vol. 3A, 4.5.4, table 4-20; APM Vol. 2, 5.6.1). */
-static inline u64 guest_walk(struct vm *vm, u64 cr3, u64 gva, struct guest_walk *w)
-{
-	return guest_walk_nx(vm, cr3, gva, true, w);	/* the instruction decoder's */
-}
+u64 guest_walk(struct vm *vm, u64 cr3, u64 gva, struct guest_walk *w);

@@ -139,7 +139,7 @@ static struct vcpu *end_slice(struct vcpu *vcpu)
  * hypercall), RIP steps past the instruction. */
 static bool hypercall_lane(struct vcpu *vcpu, struct exit *e)
 {
-	if (e->kind != EXIT_HYPERCALL || !vcpu->runnable || backend->cpl(vcpu) ||
+	if (!vcpu->runnable || backend->cpl(vcpu) ||
 	    !hypercall_immediate(vcpu->vm, e->args, &vcpu->arch.regs.rax))
 		return false;
 	vcpu->exits[EXIT_HYPERCALL]++;
@@ -159,7 +159,7 @@ _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 		}
 		backend->run(vcpu, &e);
 		bool ticked = slice_us && pit_tick_taken() && e.kind != EXIT_TIMER;
-		if (!ticked && hypercall_lane(vcpu, &e))
+		if (e.kind == EXIT_HYPERCALL && !ticked && hypercall_lane(vcpu, &e))
 			continue;
 		struct vcpu *next = hv_handle_exit(vcpu, &e);
 		if (ticked && next == vcpu)

@@ -48,7 +48,8 @@ static u8 insn_len(struct vcpu *vcpu, const struct vmcb *vmcb, u8 known)
 {
 	if (svm_features & SVM_FEATURE_NRIPS)
 		return vmcb->control.nrip - vmcb->save.rip;
-	return known + x86_prefix_length(vcpu);
+	return known + x86_prefix_length(vcpu, vmcb->save.rip, PAGING_SHADOW ?
+					 vcpu->arch.shadow.guest_cr3 : vmcb->save.cr3, vmcb->save.efer);
 }
 
 static void decode_ioio(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *e)
@@ -131,6 +132,34 @@ static void decode_npf(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *
 	x86_decode_mmio(vcpu, e);
 }
 
+/* Instructions intercepted only to keep them from the real CPU, answered
+ * in intercept.c; anything else stays EXIT_UNHANDLED (the report names the
+ * exit code). Apart from decode(), so that its common cases stay as fast. */
+static void decode_refused(struct vcpu *vcpu, const struct vmcb *vmcb, u64 code, struct exit *e)
+{
+	switch (code) {
+	case VMEXIT_VMRUN:	/* SVM instructions: a CPU without SVM has none (intercept.c) */
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+	case VMEXIT_MONITOR:	/* hidden in CPUID too */
+	case VMEXIT_MWAIT:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_UNDEFINED;
+		break;
+	case VMEXIT_INVD:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_INVD;
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_INVD);
+		break;
+	default:
+		break;
+	}
+}
+
 static void decode(struct vcpu *vcpu, struct exit *e)
 {
 	struct vmcb *vmcb = vcpu_vmcb(vcpu);
@@ -177,28 +206,11 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case VMEXIT_INVLPG:
 		decode_invlpg(vcpu, vmcb, e);
 		break;
-	case VMEXIT_VMRUN:	/* SVM instructions: a CPU without SVM has none (intercept.c) */
-	case VMEXIT_VMLOAD:
-	case VMEXIT_VMSAVE:
-	case VMEXIT_STGI:
-	case VMEXIT_CLGI:
-	case VMEXIT_SKINIT:
-	case VMEXIT_INVLPGA:
-	case VMEXIT_MONITOR:	/* hidden in CPUID too */
-	case VMEXIT_MWAIT:
-		e->kind = EXIT_SYSREG;
-		e->addr = X86_SYSREG_UNDEFINED;
-		break;
-	case VMEXIT_INVD:
-		e->kind = EXIT_SYSREG;
-		e->addr = X86_SYSREG_INVD;
-		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_INVD);
-		break;
 	case VMEXIT_INTR:	/* the host took the interrupt already (svm_entry.S) */
 		e->kind = EXIT_TIMER;
 		break;
 	default:
-		break;		/* EXIT_UNHANDLED: the report names the exit code */
+		decode_refused(vcpu, vmcb, code, e);
 	}
 }
 

@@ -93,6 +93,32 @@ static void decode_ept_violation(struct vcpu *vcpu, u64 qual, struct exit *e)
 	x86_decode_mmio(vcpu, e);
 }
 
+/* Instructions that exit only to be kept from the real CPU, answered in
+ * intercept.c; anything else stays EXIT_UNHANDLED (the report names the
+ * reason). Apart from decode(), so that its common cases stay as fast. */
+static void decode_refused(u32 basic, u64 insn_len, struct exit *e)
+{
+	switch (basic) {
+	case EXIT_REASON_VMCLEAR ... EXIT_REASON_VMXON:	/* VMX instructions: a CPU */
+	case EXIT_REASON_INVEPT:	/* without VMX has none (intercept.c) */
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_GETSEC:	/* SMX, hidden in CPUID */
+	case EXIT_REASON_MONITOR:	/* hidden in CPUID too */
+	case EXIT_REASON_MWAIT:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_UNDEFINED;
+		break;
+	case EXIT_REASON_INVD:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_INVD;
+		e->insn_len = insn_len;
+		break;
+	default:
+		break;
+	}
+}
+
 static void decode(struct vcpu *vcpu, struct exit *e)
 {
 	struct x86_regs *g = &vcpu->arch.regs;
@@ -135,21 +161,6 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case EXIT_REASON_PREEMPTION_TIMER:
 		e->kind = EXIT_TIMER;
 		break;
-	case EXIT_REASON_VMCLEAR ... EXIT_REASON_VMXON:	/* VMX instructions: a CPU */
-	case EXIT_REASON_INVEPT:	/* without VMX has none (intercept.c) */
-	case EXIT_REASON_INVVPID:
-	case EXIT_REASON_VMFUNC:
-	case EXIT_REASON_GETSEC:	/* SMX, hidden in CPUID */
-	case EXIT_REASON_MONITOR:	/* hidden in CPUID too */
-	case EXIT_REASON_MWAIT:
-		e->kind = EXIT_SYSREG;
-		e->addr = X86_SYSREG_UNDEFINED;
-		break;
-	case EXIT_REASON_INVD:
-		e->kind = EXIT_SYSREG;
-		e->addr = X86_SYSREG_INVD;
-		e->insn_len = insn_len;
-		break;
 	case EXIT_REASON_EXCEPTION_OR_NMI:	/* only #PF is intercepted (shadow paging) */
 		if (INTR_INFO_VECTOR(vmread(VMCS_VM_EXIT_INTERRUPTION_INFO)) == VECTOR_PAGE_FAULT)
 			shadow_exit(vcpu, vmread(VMCS_EXIT_QUALIFICATION),
@@ -165,7 +176,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->insn_len = insn_len;
 		break;
 	default:
-		break;	/* EXIT_UNHANDLED: the report names the reason */
+		decode_refused(reason & EXIT_REASON_BASIC_MASK, insn_len, e);
 	}
 }
 
