@@ -135,6 +135,14 @@ static bool decode_sync(struct vcpu *v, u64 esr, struct exit *e)
 	return true;
 }
 
+/* HVC is UNDEFINED at EL0 (Arm ARM, C6.2.99): only EL1 reaches EL2 with
+ * one, so this holds for every hypercall; it is what the core asks. */
+bool arch_vcpu_privileged(struct vcpu *vcpu)
+{
+	return (vcpu->arch.regs.spsr_el2 & SPSR_M_MASK) != SPSR_M_EL0t &&
+	       !(vcpu->arch.regs.spsr_el2 & SPSR_M_AARCH32);
+}
+
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 {
 	struct arm64_regs *r = &vcpu->arch.regs;

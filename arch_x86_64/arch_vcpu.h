@@ -88,6 +88,17 @@ struct x86_regs {
 #define REG_NUM_RSP	4
 _Static_assert(__builtin_offsetof(struct x86_regs, r15) == REG_R15, "entry stub offsets");
 
+/* The code page x86_prefix_length() read last (decode.c): while CR3 and the
+ * guest's entries that mapped it hold what they held, a walk would find it
+ * again. */
+struct x86_code_page {
+	u64 cr3, page;		/* the guest's CR3, the linear page */
+	u64 *entries[4];	/* the guest's entries the walk read, leaf last, */
+	u64 values[4];		/* and what they held */
+	unsigned levels;
+	const u8 *host;		/* the page in host memory; NULL: none kept */
+};
+
 /* What a guest can write without an exit and the hardware does not switch:
  * moved only when the CPU goes to another vCPU (world_switch.c). */
 struct x86_switched {
@@ -105,6 +116,7 @@ struct arch_vcpu {
 	bool launched;		/* VMX: VMLAUNCH done, VMRESUME from now on */
 	struct shadow_mmu shadow;	/* shadow paging only (shadow.c) */
 	u64 guest_cr2;		/* VT-x does not switch CR2 between vCPUs: we do */
+	struct x86_code_page code_page;	/* AMD-V without next-RIP save only */
 	struct x86_switched switched;
 };
 

@@ -42,6 +42,10 @@ struct x86_backend {
 	void (*read_state)(struct vcpu *vcpu, struct x86_guest_state *s);
 	void (*advance_rip)(struct vcpu *vcpu, u64 bytes);	/* past the trapped instruction */
 	void (*set_efer)(struct vcpu *vcpu, u64 efer);	/* the guest's IA32_EFER */
+	/* An exception for the guest's own IDT at the next entry (NULL: the
+	 * back end cannot deliver one); the guest's privilege level (CPL). */
+	void (*inject_exception)(struct vcpu *vcpu, u8 vector, bool has_error, u32 error);
+	unsigned (*cpl)(struct vcpu *vcpu);
 	void (*set_timer)(struct vcpu *vcpu, u64 microseconds);	/* 0: no time slice */
 	void (*report)(struct vcpu *vcpu, const struct exit *e);	/* vendor lines */
 };

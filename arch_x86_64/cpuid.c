@@ -52,11 +52,11 @@ static void emulate_cpuid(struct vcpu *vcpu)
 		hypervisor_leaf(leaf, &r);
 	else
 		r = cpuid(leaf, subleaf);
-	if (leaf == CPUID_LEAF_FEATURES)
-		r.ecx = (r.ecx & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
-			guest_osxsave(vcpu);
+	if (leaf == CPUID_LEAF_FEATURES)	/* VMX, SMX, MONITOR: intercept.c answers #UD */
+		r.ecx = (r.ecx & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_MONITOR |
+				   CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR | guest_osxsave(vcpu);
 	if (leaf == CPUID_LEAF_EXT_FEATURES)
-		r.ecx &= ~CPUID_80000001_ECX_SVM;
+		r.ecx &= ~(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_SKINIT);
 	g->rax = r.eax, g->rbx = r.ebx, g->rcx = r.ecx, g->rdx = r.edx;
 }
 
@@ -68,7 +68,7 @@ bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e)
 	}
 	if (e->addr & X86_SYSREG_MSR)
 		return x86_msr_access(vcpu, e);
-	return false;
+	return x86_intercepted_insn(vcpu, e);
 }
 
 bool arch_firmware_call(struct vcpu *vcpu, struct exit *e)

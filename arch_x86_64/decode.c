@@ -269,3 +269,82 @@ u8 x86_length_0f_modrm(struct vcpu *vcpu)
 	unsigned len = i + 2 + operand_length(&insn[i + 2]);
 	return len <= fetched ? len : 0;
 }
+
+/* Legacy prefixes (SDM Vol. 2A, 2.1.1): segment overrides, operand and
+ * address size, LOCK, REP/REPNE. */
+static bool legacy_prefix(u8 b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Legacy prefixes, then a REX; 0 if the bytes end before an opcode. */
+static u8 count_prefixes(const u8 *insn, unsigned available)
+{
+	unsigned n = 0;
+
+	while (n < available && legacy_prefix(insn[n]))
+		n++;
+	if (n < available && insn[n] >= REX_MIN && insn[n] <= REX_MAX)
+		n++;
+	return n < available ? n : 0;
+}
+
+/* The code page kept in the vCPU is the one a walk would find: same CR3,
+ * same page, every entry that walk read holding what it held. */
+static bool kept(const struct x86_code_page *c, u64 cr3, u64 page)
+{
+	if (!c->host || c->cr3 != cr3 || c->page != page)
+		return false;
+	for (unsigned i = 0; i < c->levels; i++)
+		if (*c->entries[i] != c->values[i])
+			return false;
+	return true;
+}
+
+/* A walk to the code page, kept in the vCPU for the next exit; an
+ * instruction across two pages is copied instead. */
+static __attribute__((noinline)) u8 prefix_length_walk(struct vcpu *vcpu, u64 rip, u64 cr3)
+{
+	struct x86_code_page *c = &vcpu->arch.code_page;
+	unsigned offset = rip & (PAGE_SIZE - 1);
+	struct x86_guest_state s;
+	struct guest_walk w;
+	u8 copy[MAX_INSN_LEN];
+	const u8 *host;
+
+	c->host = NULL;
+	if (offset <= PAGE_SIZE - MAX_INSN_LEN && !guest_walk(vcpu->vm, cr3, rip, &w) &&
+	    (host = vm_guest_ptr(vcpu->vm, w.gpa & ~(PAGE_SIZE - 1), PAGE_SIZE))) {
+		for (unsigned i = 0; i < w.levels; i++)
+			c->entries[i] = w.entries[i], c->values[i] = *w.entries[i];
+		c->levels = w.levels, c->cr3 = cr3, c->page = rip - offset, c->host = host;
+		return count_prefixes(host + offset, MAX_INSN_LEN);
+	}
+	backend->read_state(vcpu, &s);
+	return count_prefixes(copy, fetch(vcpu, &s, copy));
+}
+
+/* How many prefix bytes stand before the opcode at RIP. For AMD-V without
+ * next-RIP save, whose exits name an instruction of fixed length (VMMCALL,
+ * CPUID, RDMSR, WRMSR, HLT, INVD) but not how many prefixes it carried.
+ * It runs on every such exit, so the code page is kept in the vCPU between
+ * exits (struct x86_code_page). 64-bit code only (elsewhere 0x40-0x4f are
+ * INC/DEC and the code segment has a base): 0 outside long mode. The
+ * caller passes the guest's RIP, CR3 and EFER, which it has at hand. */
+u8 x86_prefix_length(struct vcpu *vcpu, u64 rip, u64 cr3, u64 efer)
+{
+	const struct x86_code_page *c = &vcpu->arch.code_page;
+	unsigned offset = rip & (PAGE_SIZE - 1);
+
+	if (!(efer & EFER_LMA))
+		return 0;
+	if (offset <= PAGE_SIZE - MAX_INSN_LEN && kept(c, cr3, rip - offset))
+		return count_prefixes(c->host + offset, MAX_INSN_LEN);
+	return prefix_length_walk(vcpu, rip, cr3);
+}

@@ -28,5 +28,7 @@ struct x86_boot_state {
 };
 
 #define SEG_AR_UNUSABLE	BIT(16)	/* VMCS only: "segment unusable" */
+#define SEGMENT_AR_DPL_SHIFT	5	/* descriptor privilege level, bits 6:5 */
+#define SEGMENT_DPL_MASK	3
 
 void x86_boot_state_build(struct vm *vm, u64 entry, struct x86_boot_state *s);

@@ -1,18 +1,41 @@
 /* RDMSR and WRMSR exits, the same for VT-x and AMD-V. Only IA32_EFER is
  * emulated: a guest that switches itself to long mode sets EFER.LME, and
  * the hypervisor keeps the value in the VMCS/VMCB (where the back end may
- * add bits it needs, such as AMD's EFER.SVME). Any other MSR stops the VM
- * with a report, which names the MSR. */
+ * add bits it needs, such as AMD's EFER.SVME); a write the architecture
+ * refuses is the guest's #GP. Any other MSR stops the VM with a report,
+ * which names the MSR. */
 #include "arch.h"
 #include "backend.h"
+#include "config.h"
+#include "shadow.h"
 #include "exit.h"
 #include "vm.h"
 #include "x86.h"
 #include "x86_exit.h"
 
 #define EFER_SCE	BIT(0)	/* SYSCALL enable */
-#define EFER_NXE	BIT(11)	/* no-execute enable */
 #define EFER_GUEST_WRITABLE	(EFER_SCE | EFER_LME | EFER_NXE)
+
+/* WRMSR to IA32_EFER, by the SDM's rules (Vol. 4, IA32_EFER; Vol. 3A,
+ * 10.8.5) and the APM's (Vol. 2, 3.1.7): LMA is the CPU's, so what is
+ * written there is ignored (as KVM does); a reserved bit, SVME on a CPU that
+ * shows no SVM, or a change of LME while paging is on is a #GP(0), and RIP
+ * stays at the WRMSR. False: no way to raise it (trap-and-emulate). */
+static bool write_efer(struct vcpu *vcpu, const struct x86_guest_state *s, struct exit *e)
+{
+	u64 value = e->value;
+
+	if ((value & ~(EFER_GUEST_WRITABLE | EFER_LMA)) ||
+	    ((s->cr0 & CR0_PG) && ((value ^ s->efer) & EFER_LME))) {
+		e->insn_len = 0;
+		return x86_inject_exception(vcpu, VECTOR_GP, true, 0);
+	}
+	value = (value & EFER_GUEST_WRITABLE) | (s->efer & EFER_LMA);
+	if (PAGING_SHADOW && ((value ^ s->efer) & EFER_NXE))
+		shadow_set_nxe(vcpu, value & EFER_NXE);	/* XD bits mean something else now */
+	backend->set_efer(vcpu, value);
+	return true;
+}
 
 bool x86_msr_access(struct vcpu *vcpu, struct exit *e)
 {
@@ -28,8 +51,5 @@ bool x86_msr_access(struct vcpu *vcpu, struct exit *e)
 		vcpu->arch.regs.rdx = visible >> 32;
 		return true;
 	}
-	if (e->value & ~EFER_GUEST_WRITABLE)
-		return false;	/* reserved bits: stopped, with the value in the report */
-	backend->set_efer(vcpu, (s.efer & EFER_LMA) | e->value);
-	return true;
+	return write_efer(vcpu, &s, e);
 }

@@ -54,6 +54,12 @@ void shadow_load_cr3(struct vcpu *vcpu, u64 guest_cr3)
 	shadow_reset(&vcpu->arch.shadow);
 }
 
+void shadow_set_nxe(struct vcpu *vcpu, bool nxe)
+{
+	vcpu->arch.shadow.nxe = nxe;
+	shadow_reset(&vcpu->arch.shadow);
+}
+
 /* The shadow entry of `gva` at level 1, creating tables; NULL if the
  * arena is full. */
 static u64 *shadow_leaf(struct shadow_mmu *s, u64 gva)
@@ -95,6 +101,18 @@ void shadow_invlpg(struct vcpu *vcpu, u64 gva)
 	s->flush_tlb = true;
 }
 
+/* XD (bit 63) in any entry the walk read (SDM Vol. 3A, 4.5.4 and 4.6.2;
+ * APM Vol. 2, 5.6.1): with EFER.NXE, no instruction fetch from the page;
+ * without, a reserved bit, which ends the walk where it stands. */
+static u64 xd_in_walk(const struct guest_walk *w)
+{
+	u64 any = 0;
+
+	for (unsigned i = 0; i < w->levels; i++)
+		any |= *w->entries[i];
+	return any & PTE_XD;
+}
+
 enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 				      u64 *guest_error, u64 *gpa)
 {
@@ -102,6 +120,10 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	struct guest_walk w;
 	u64 access = error & (PF_ERR_W | PF_ERR_U | PF_ERR_I);
 	u64 fault = guest_walk(vcpu->vm, s->guest_cr3, gva, &w);
+	bool executable = !xd_in_walk(&w);
+
+	if (!executable && !s->nxe)
+		fault = PF_ERR_P | PF_ERR_RSVD;
 
 	if (fault) {
 		*guest_error = access | (fault & (PF_ERR_P | PF_ERR_RSVD));
@@ -111,8 +133,10 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	for (unsigned i = 0; i < w.levels; i++)
 		*w.entries[i] |= PTE_ACCESSED;		/* as the CPU's walk would */
 	/* Permissions: user needs U everywhere; a write needs W everywhere
-	 * (in ring 0 only when the guest set CR0.WP, as shadow mode requires). */
-	if (((error & PF_ERR_U) && !w.user) || ((error & PF_ERR_W) && !w.writable)) {
+	 * (in ring 0 only when the guest set CR0.WP, as shadow mode requires);
+	 * a fetch needs no XD anywhere. */
+	if (((error & PF_ERR_U) && !w.user) || ((error & PF_ERR_W) && !w.writable) ||
+	    ((error & PF_ERR_I) && !executable)) {
 		*guest_error = access | PF_ERR_P;
 		return SHADOW_GUEST_FAULT;
 	}
@@ -129,7 +153,7 @@ enum shadow_outcome shadow_page_fault(struct vcpu *vcpu, u64 gva, u64 error,
 	}
 	/* Writable only once the guest's dirty bit is set: the first write to
 	 * a clean page faults again, so that its D bit can be set. */
-	*leaf = (u64)host | PTE_PRESENT | (w.user ? PTE_USER : 0) |
+	*leaf = (u64)host | PTE_PRESENT | (w.user ? PTE_USER : 0) | (executable ? 0 : PTE_XD) |
 		(w.writable && (*leaf_entry & PTE_DIRTY) ? PTE_WRITABLE : 0);
 	s->large_pages |= w.large;
 	s->flush_tlb = true;

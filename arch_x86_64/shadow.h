@@ -15,7 +15,11 @@ struct shadow_mmu {
 	unsigned used;
 	bool flush_tlb;		/* shadow entries changed: flush before the next entry */
 	bool large_pages;	/* some shadow entries come from 2 MiB/1 GiB guest pages */
+	bool nxe;		/* the guest's EFER.NXE: its XD bits count (or are reserved) */
 };
+
+/* The guest wrote EFER.NXE: every shadow entry was made by the old rule. */
+void shadow_set_nxe(struct vcpu *vcpu, bool nxe);
 
 enum shadow_outcome {
 	SHADOW_FILLED,		/* the guest's tables allow it: a shadow entry now does too */

@@ -8,6 +8,7 @@
 #include "console.h"
 #include "exit.h"
 #include "guest_state.h"
+#include "hypercall.h"
 #include "mm.h"
 #include "pic.h"
 #include "vm.h"
@@ -99,6 +100,11 @@ u64 x86_read_gpr(struct vcpu *vcpu, unsigned n)
 	return r ? *r : 0;
 }
 
+bool arch_vcpu_privileged(struct vcpu *vcpu)
+{
+	return backend->cpl(vcpu) == 0;
+}
+
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e)
 {
 	switch (e->kind) {
@@ -128,6 +134,21 @@ static struct vcpu *end_slice(struct vcpu *vcpu)
 	return hv_handle_exit(vcpu, &tick);
 }
 
+/* The fast lane: a hypercall from the guest's kernel that is answered at
+ * once (hypercall_immediate(): no scheduling decision) goes no further,
+ * with the full path's checks: the exit is counted, a stopped vCPU or a
+ * caller outside ring 0 goes the full way (and so does every other
+ * hypercall), RIP steps past the instruction. */
+static bool hypercall_lane(struct vcpu *vcpu, struct exit *e)
+{
+	if (!vcpu->runnable || backend->cpl(vcpu) ||
+	    !hypercall_immediate(vcpu->vm, e->args, &vcpu->arch.regs.rax))
+		return false;
+	vcpu->exits[EXIT_HYPERCALL]++;
+	backend->advance_rip(vcpu, e->insn_len);
+	return true;
+}
+
 _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 {
 	x86_vcpu_switch(NULL, vcpu);
@@ -141,6 +162,8 @@ _Noreturn void arch_vcpu_run(struct vcpu *vcpu)
 		}
 		backend->run(vcpu, &e);
 		bool ticked = slice_us && pit_tick_taken() && e.kind != EXIT_TIMER;
+		if (e.kind == EXIT_HYPERCALL && !ticked && hypercall_lane(vcpu, &e))
+			continue;
 		struct vcpu *next = hv_handle_exit(vcpu, &e);
 		if (ticked && next == vcpu)
 			next = end_slice(vcpu);

@@ -29,6 +29,7 @@
 #define PTE_DIRTY     (1ULL << 6)
 #define PTE_LARGE     (1ULL << 7)  /* PS: a 2 MiB (PD) or 1 GiB (PDPT) page */
 #define PTE_ADDR      MASK(51, 12)
+#define PTE_XD        (1ULL << 63) /* execute-disable, with EFER.NXE */
 #define PT_ENTRIES    512
 #define LARGE_PAGE    (2 * MiB)
 #define PT_LEVELS     4            /* 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT */
@@ -78,18 +79,26 @@ static inline unsigned pt_index(u64 va, int level)
 /* IA32_EFER bits */
 #define EFER_LME (1ULL << 8)  /* IA-32e (long) mode enable */
 #define EFER_LMA (1ULL << 10) /* IA-32e mode active (read-only for software) */
+#define EFER_NXE (1ULL << 11) /* no-execute enable: PTE bit 63 is XD, else reserved */
 #define EFER_SVME (1ULL << 12) /* AMD: SVM enable */
+
+/* Exception vectors (SDM Vol. 3A, 6.3.1, table 6-1) */
+#define VECTOR_UD		6	/* invalid opcode */
+#define VECTOR_GP		13	/* general protection, with an error code */
 
 /* ---- CPUID ---- */
 #define CPUID_LEAF_VENDOR         0x0
 #define CPUID_LEAF_FEATURES       0x1
+#define CPUID_1_ECX_MONITOR       (1u << 3)  /* MONITOR/MWAIT */
 #define CPUID_1_ECX_VMX           (1u << 5)  /* Virtual Machine Extensions */
+#define CPUID_1_ECX_SMX           (1u << 6)  /* Safer Mode Extensions (GETSEC) */
 #define CPUID_1_ECX_XSAVE         (1u << 26) /* XSAVE/XRSTOR, XSETBV/XGETBV, XCR0 */
 #define CPUID_1_ECX_OSXSAVE       (1u << 27) /* CR4.OSXSAVE, as the caller's CR4 has it */
 #define CPUID_1_ECX_HYPERVISOR    (1u << 31) /* reserved for hypervisors: "running under one" */
 #define CPUID_LEAF_XSAVE          0xd        /* subleaf 0: EDX:EAX XCR0 bits, EBX area size */
 #define CPUID_LEAF_EXT_FEATURES   0x80000001
 #define CPUID_80000001_ECX_SVM    (1u << 2)  /* AMD: Secure Virtual Machine */
+#define CPUID_80000001_ECX_SKINIT (1u << 12) /* AMD: SKINIT and STGI without SVM */
 #define CPUID_LEAF_HYPERVISOR     0x40000000 /* hypervisor leaves 0x40000000-0x400000ff */
 #define CPUID_HYPERVISOR_LAST     0x400000ff
 

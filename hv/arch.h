@@ -31,6 +31,10 @@ void arch_vcpu_set_boot_arg(struct vcpu *vcpu, u64 value);
 bool arch_sysreg_access(struct vcpu *vcpu, struct exit *e);
 bool arch_firmware_call(struct vcpu *vcpu, struct exit *e);
 
+/* The vCPU was in its guest's kernel when it exited (x86: CPL 0; arm64:
+ * EL1), which only a hypercall's caller must be (hv/hypercall.c). */
+bool arch_vcpu_privileged(struct vcpu *vcpu);
+
 /* After the core handled an exit: write back the result, step the PC. */
 void arch_exit_apply(struct vcpu *vcpu, const struct exit *e);
 

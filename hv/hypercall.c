@@ -4,6 +4,7 @@
  * Most calls are answered at once (hypercall_immediate: what an exit path's
  * fast lane can take); HC_YIELD and HC_EXIT need the scheduler. */
 #include "hypercall.h"
+#include "arch.h"
 #include "console.h"
 #include "exit.h"
 #include "vm.h"
@@ -62,6 +63,10 @@ enum exit_action handle_hypercall(struct vcpu *vcpu, struct exit *e)
 	struct vm *vm = vcpu->vm;
 	u64 *a = e->args;
 
+	if (!arch_vcpu_privileged(vcpu)) {	/* a guest's user code asks for nothing */
+		e->result = (u64)HC_ERR_PERM;
+		return EXIT_RESUME;
+	}
 	switch (a[0]) {
 	case HC_YIELD:
 		e->result = 0;

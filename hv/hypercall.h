@@ -27,3 +27,5 @@
 
 #define HC_ERR_UNKNOWN	(-1)	/* no hypercall with that number */
 #define HC_ERR_INVAL	(-2)	/* an argument is out of range */
+#define HC_ERR_PERM	(-3)	/* the caller is not the guest's kernel (x86 CPL > 0),
+				 * as KVM answers -KVM_EPERM */

@@ -10,6 +10,7 @@
 #include "console.h"
 
 #define CTRL_A		0x01
+#define DEL		0x7f
 
 static void show(struct vm *vm, bool complete)
 {
@@ -39,8 +40,22 @@ void vconsole_idle(struct vm *vm)
 		show(vm, false);
 }
 
+static void append(struct vm *vm, char c)
+{
+	vm->line[vm->line_len++] = c;
+	if (vm->line_len == VM_LINE_MAX - 1)
+		vconsole_flush(vm);
+}
+
+/* A byte a terminal would act on (control characters, DEL, and 0x80-0xff,
+ * which can start an escape sequence or a broken UTF-8 one) reaches the
+ * real console as the four characters \xNN: what a student can read, and
+ * nothing that moves the cursor or starts a line of its own. */
 void vconsole_putc(struct vm *vm, char c)
 {
+	static const char hex[] = "0123456789abcdef";
+	u8 b = (u8)c;
+
 	if (c == '\n') {
 		vm->line[vm->line_len] = '\0';
 		show(vm, true);
@@ -48,11 +63,12 @@ void vconsole_putc(struct vm *vm, char c)
 	}
 	if (c == '\r')
 		return;
-	if ((u8)c < ' ' && c != '\t')
-		c = '?';	/* keep control bytes off the real terminal */
-	vm->line[vm->line_len++] = c;
-	if (vm->line_len == VM_LINE_MAX - 1)
-		vconsole_flush(vm);
+	if ((b >= ' ' && b < DEL) || c == '\t') {
+		append(vm, c);
+		return;
+	}
+	append(vm, '\\'), append(vm, 'x');
+	append(vm, hex[b >> 4]), append(vm, hex[b & 0xf]);
 }
 
 /* -- input ------------------------------------------------------------- */

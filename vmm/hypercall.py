@@ -13,6 +13,8 @@ HC_VERSION, HC_PUTCHAR, HC_PUTS, HC_VM_ID, HC_YIELD, HC_EXIT, HC_ECHO, HC_PARAM 
 HC_ABI_VERSION = 1
 HC_PUTS_MAX = 4096
 HC_ERR_UNKNOWN, HC_ERR_INVAL = -1, -2
+HC_ERR_PERM = -3        # hv/ refuses a VMCALL from CPL > 0 with it; here ring 3's OUT
+                        # to HC_PORT already faults (#GP at IOPL 0) before the VMM sees it
 U64 = (1 << 64) - 1
 
 

@@ -60,8 +60,14 @@ static void write_control(struct vcpu *vcpu, struct vmcb_control_area *c)
 {
 	/* What exits. VMRUN must be intercepted, or VMRUN itself fails. */
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT |
-			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
-	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL;
+			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN |
+			     INTERCEPT_INVD | INTERCEPT_INVLPGA;
+	/* The guest runs with EFER.SVME set (VMRUN insists): every other SVM
+	 * instruction would work on the real CPU, on host-physical addresses
+	 * and the real GIF, unless intercepted (intercept.c answers #UD). */
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
+			     INTERCEPT_MONITOR | INTERCEPT_MWAIT;
 	/* A double fault is the guest's last chance; intercepting it stops a
 	 * broken guest before its triple fault, which Bochs 2.7 turns into a
 	 * machine reset instead of VMEXIT_SHUTDOWN. */
@@ -166,6 +172,18 @@ static void svm_set_efer(struct vcpu *vcpu, u64 efer)
 	vcpu_vmcb(vcpu)->save.efer = efer | EFER_SVME;
 }
 
+/* EVENTINJ: the exception is raised at VMRUN, through the guest's IDT. */
+static void svm_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error)
+{
+	vcpu_vmcb(vcpu)->control.eventinj = EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | vector |
+		(has_error ? EVENTINJ_EV | (u64)error << EVENTINJ_ERROR_SHIFT : 0);
+}
+
+static unsigned svm_cpl(struct vcpu *vcpu)
+{
+	return vcpu_vmcb(vcpu)->save.cpl;
+}
+
 /* A time slice: the PIT's IRQ 0, which ends the guest's run through the
  * INTR intercept. */
 static void svm_set_timer(struct vcpu *vcpu, u64 microseconds)
@@ -192,6 +210,8 @@ const struct x86_backend svm_backend = {
 	.read_state = svm_read_state,
 	.advance_rip = svm_advance_rip,
 	.set_efer = svm_set_efer,
+	.inject_exception = svm_inject_exception,
+	.cpl = svm_cpl,
 	.set_timer = svm_set_timer,
 	.report = svm_report,
 };

@@ -26,6 +26,7 @@ static const struct { u64 code; const char *name; } exit_names[] = {
 	{ VMEXIT_MSR, "VMEXIT_MSR" },
 	{ VMEXIT_EXCP0 + 8, "VMEXIT_EXCP8 (double fault)" },
 	{ VMEXIT_SHUTDOWN, "VMEXIT_SHUTDOWN (triple fault)" },
+	{ VMEXIT_INVD, "VMEXIT_INVD" },
 	{ VMEXIT_VMRUN, "VMEXIT_VMRUN" },
 	{ VMEXIT_VMMCALL, "VMEXIT_VMMCALL" },
 	{ VMEXIT_NPF, "VMEXIT_NPF (nested page fault)" },
@@ -41,12 +42,14 @@ static const char *exit_name(u64 code)
 }
 
 /* The length of an intercepted instruction: from next-RIP save when the
- * CPU has it, else what the instruction is known to take. */
-static u8 insn_len(const struct vmcb *vmcb, u8 known)
+ * CPU has it, else what the instruction is known to take, and its
+ * prefixes, read at RIP (a CS-prefixed VMMCALL is 4 bytes, not 3). */
+static u8 insn_len(struct vcpu *vcpu, const struct vmcb *vmcb, u8 known)
 {
 	if (svm_features & SVM_FEATURE_NRIPS)
 		return vmcb->control.nrip - vmcb->save.rip;
-	return known;
+	return known + x86_prefix_length(vcpu, vmcb->save.rip, PAGING_SHADOW ?
+					 vcpu->arch.shadow.guest_cr3 : vmcb->save.cr3, vmcb->save.efer);
 }
 
 static void decode_ioio(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *e)
@@ -129,6 +132,34 @@ static void decode_npf(struct vcpu *vcpu, const struct vmcb *vmcb, struct exit *
 	x86_decode_mmio(vcpu, e);
 }
 
+/* Instructions intercepted only to keep them from the real CPU, answered
+ * in intercept.c; anything else stays EXIT_UNHANDLED (the report names the
+ * exit code). Apart from decode(), so that its common cases stay as fast. */
+static void decode_refused(struct vcpu *vcpu, const struct vmcb *vmcb, u64 code, struct exit *e)
+{
+	switch (code) {
+	case VMEXIT_VMRUN:	/* SVM instructions: a CPU without SVM has none (intercept.c) */
+	case VMEXIT_VMLOAD:
+	case VMEXIT_VMSAVE:
+	case VMEXIT_STGI:
+	case VMEXIT_CLGI:
+	case VMEXIT_SKINIT:
+	case VMEXIT_INVLPGA:
+	case VMEXIT_MONITOR:	/* hidden in CPUID too */
+	case VMEXIT_MWAIT:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_UNDEFINED;
+		break;
+	case VMEXIT_INVD:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_INVD;
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_INVD);
+		break;
+	default:
+		break;
+	}
+}
+
 /* An exit that came from delivering an event, not from the instruction at
  * RIP (delivery.c): the event goes again through EVENTINJ (the same layout
  * as EXITINTINFO), or the VM stops. Only page faults and nested page
@@ -154,7 +185,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case VMEXIT_VMMCALL:
 		e->kind = EXIT_HYPERCALL;
 		e->args[0] = g->rax, e->args[1] = g->rdi, e->args[2] = g->rsi, e->args[3] = g->rdx;
-		e->insn_len = insn_len(vmcb, INSN_LEN_VMMCALL);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_VMMCALL);
 		break;
 	case VMEXIT_IOIO:
 		decode_ioio(vcpu, vmcb, e);
@@ -162,18 +193,18 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 	case VMEXIT_CPUID:
 		e->kind = EXIT_SYSREG;
 		e->addr = X86_SYSREG_CPUID;
-		e->insn_len = insn_len(vmcb, INSN_LEN_CPUID);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_CPUID);
 		break;
 	case VMEXIT_MSR:
 		e->kind = EXIT_SYSREG;
 		e->addr = X86_SYSREG_MSR | (u32)g->rcx;
 		e->write = vmcb->control.exitinfo1 & MSR_EXITINFO1_WRITE;
 		e->value = (g->rdx << 32) | (u32)g->rax;
-		e->insn_len = insn_len(vmcb, INSN_LEN_MSR);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_MSR);
 		break;
 	case VMEXIT_HLT:
 		e->kind = EXIT_HALT;
-		e->insn_len = insn_len(vmcb, INSN_LEN_HLT);
+		e->insn_len = insn_len(vcpu, vmcb, INSN_LEN_HLT);
 		break;
 	case VMEXIT_NPF:		/* RIP still at the instruction */
 		decode_npf(vcpu, vmcb, e);
@@ -195,7 +226,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->kind = EXIT_TIMER;
 		break;
 	default:
-		break;		/* EXIT_UNHANDLED: the report names the exit code */
+		decode_refused(vcpu, vmcb, code, e);
 	}
 }
 

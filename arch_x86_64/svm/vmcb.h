@@ -112,11 +112,13 @@
 #define VMEXIT_VINTR          0x064
 #define VMEXIT_RDTSC          0x06e
 #define VMEXIT_CPUID          0x072
+#define VMEXIT_INVD           0x076
 #define VMEXIT_IRET           0x074
 #define VMEXIT_INTN           0x075
 #define VMEXIT_PAUSE          0x077
 #define VMEXIT_HLT            0x078
 #define VMEXIT_INVLPG         0x079
+#define VMEXIT_INVLPGA        0x07a
 #define VMEXIT_IOIO           0x07b
 #define VMEXIT_MSR            0x07c
 #define VMEXIT_TASK_SWITCH    0x07d
@@ -127,6 +129,9 @@
 #define VMEXIT_VMSAVE         0x083
 #define VMEXIT_STGI           0x084
 #define VMEXIT_CLGI           0x085
+#define VMEXIT_SKINIT         0x086
+#define VMEXIT_MONITOR        0x08a
+#define VMEXIT_MWAIT          0x08b
 #define VMEXIT_NPF            0x400
 #define VMEXIT_INVALID        ((u64)-1) /* VMRUN refused the VMCB (bad state) */
 
@@ -171,6 +176,7 @@
 #define INSN_LEN_CPUID        2 /* 0F A2 */
 #define INSN_LEN_VMMCALL      3 /* 0F 01 D9 */
 #define INSN_LEN_MSR          2 /* 0F 32 (RDMSR), 0F 30 (WRMSR) */
+#define INSN_LEN_INVD         2 /* 0F 08 */
 
 /* EXITINFO1 of VMEXIT_MSR */
 #define MSR_EXITINFO1_WRITE   1 /* WRMSR (0: RDMSR) */

@@ -131,6 +131,14 @@ static void te_set_efer(struct vcpu *vcpu, u64 efer)
 	te_vcpu(vcpu)->efer = efer;
 }
 
+/* The guest's virtual privilege: its kernel is all it runs (in ring 3 of
+ * the real CPU, ring 0 as far as it knows). */
+static unsigned te_cpl(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	return 0;
+}
+
 /* No time slices: this lesson runs one VM, which keeps the CPU until it
  * faults. (A PIT interrupt taken from ring 3 would be the way.) */
 static void te_set_timer(struct vcpu *vcpu, u64 microseconds)
@@ -155,6 +163,7 @@ const struct x86_backend trap_emulate_backend = {
 	.read_state = te_read_state,
 	.advance_rip = te_advance_rip,
 	.set_efer = te_set_efer,
+	.cpl = te_cpl,	/* no .inject_exception: the monitor reflects no faults */
 	.set_timer = te_set_timer,
 	.report = te_report,
 };

@@ -40,6 +40,7 @@ static void write_controls(const struct x86_boot_state *s)
 	vmwrite(VMCS_PRIMARY_PROC_BASED_VM_EXEC_CONTROL,
 		vmx_adjust_controls(VMX_PRIMARY_PROC_BASED, CPU_BASED_HLT_EXITING |
 				    CPU_BASED_UNCONDITIONAL_IO_EXITING |
+				    CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING |
 				    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
 				    (PAGING_SHADOW ? CPU_BASED_CR3_LOAD_EXITING |
 				     CPU_BASED_CR3_STORE_EXITING | CPU_BASED_INVLPG_EXITING : 0)));
@@ -214,6 +215,23 @@ void vmx_set_efer(struct vcpu *vcpu, u64 efer)
 {
 	(void)vcpu;
 	vmwrite(VMCS_GUEST_IA32_EFER, efer);
+}
+
+/* VM-entry event injection (SDM Vol. 3C, 27.6): the exception is raised
+ * as the guest resumes, through its own IDT. */
+void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error)
+{
+	(void)vcpu;
+	vmwrite(VMCS_VM_ENTRY_INTERRUPTION_INFO, INTR_INFO_VALID | INTR_TYPE_HARDWARE_EXCEPTION |
+		vector | (has_error ? INTR_INFO_DELIVER_ERROR_CODE : 0));
+	vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+}
+
+/* SS.DPL is the CPL (SDM Vol. 3C, 25.4.1). */
+unsigned vmx_cpl(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	return (vmread(VMCS_GUEST_SS_ACCESS_RIGHTS) >> SEGMENT_AR_DPL_SHIFT) & SEGMENT_DPL_MASK;
 }
 
 void vmx_advance_rip(struct vcpu *vcpu, u64 bytes)

@@ -22,11 +22,13 @@
 /* ------ Primary processor-based VM-execution controls (24.6.2) ------ */
 #define CPU_BASED_HLT_EXITING                 (1u << 7)
 #define CPU_BASED_INVLPG_EXITING              (1u << 9)
+#define CPU_BASED_MWAIT_EXITING               (1u << 10)
 #define CPU_BASED_CR3_LOAD_EXITING            (1u << 15)
 #define CPU_BASED_CR3_STORE_EXITING           (1u << 16)
 #define CPU_BASED_UNCONDITIONAL_IO_EXITING    (1u << 24)
 #define CPU_BASED_USE_IO_BITMAPS              (1u << 25)
 #define CPU_BASED_USE_MSR_BITMAPS             (1u << 28)
+#define CPU_BASED_MONITOR_EXITING             (1u << 29)
 #define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS (1u << 31)
 
 /* ----- Secondary processor-based VM-execution controls (24.6.2) ----- */
@@ -68,18 +70,35 @@
 #define EXIT_REASON_EXTERNAL_INTERRUPT    1
 #define EXIT_REASON_TRIPLE_FAULT          2
 #define EXIT_REASON_CPUID                 10
+#define EXIT_REASON_GETSEC                11
 #define EXIT_REASON_HLT                   12
+#define EXIT_REASON_INVD                  13
 #define EXIT_REASON_INVLPG                14
 #define EXIT_REASON_VMCALL                18
+#define EXIT_REASON_VMCLEAR               19 /* 19-27: the VMX instructions */
+#define EXIT_REASON_VMLAUNCH              20
+#define EXIT_REASON_VMPTRLD               21
+#define EXIT_REASON_VMPTRST               22
+#define EXIT_REASON_VMREAD                23
+#define EXIT_REASON_VMRESUME              24
+#define EXIT_REASON_VMWRITE               25
+#define EXIT_REASON_VMXOFF                26
+#define EXIT_REASON_VMXON                 27
 #define EXIT_REASON_CR_ACCESS             28
 #define EXIT_REASON_IO_INSTRUCTION        30
 #define EXIT_REASON_RDMSR                 31
 #define EXIT_REASON_WRMSR                 32
 #define EXIT_REASON_INVALID_GUEST_STATE   33
 #define EXIT_REASON_MSR_LOADING           34
+#define EXIT_REASON_MWAIT                 36
+#define EXIT_REASON_MONITOR               39
 #define EXIT_REASON_EPT_VIOLATION         48
 #define EXIT_REASON_EPT_MISCONFIG         49
+#define EXIT_REASON_INVEPT                50
 #define EXIT_REASON_PREEMPTION_TIMER      52
+#define EXIT_REASON_INVVPID               53
+#define EXIT_REASON_XSETBV                55
+#define EXIT_REASON_VMFUNC                59
 #define EXIT_REASON_BASIC_MASK            0xffffu
 #define EXIT_REASON_VM_ENTRY_FAILURE      (1u << 31)
 

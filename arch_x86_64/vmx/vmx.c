@@ -164,6 +164,8 @@ const struct x86_backend vmx_backend = {
 	.read_state = vmx_read_state,
 	.advance_rip = vmx_advance_rip,
 	.set_efer = vmx_set_efer,
+	.inject_exception = vmx_inject_exception,
+	.cpl = vmx_cpl,
 	.set_timer = vmx_set_timer,
 	.report = vmx_report,
 };

@@ -35,6 +35,8 @@ void vmx_load(struct vcpu *vcpu);
 void vmx_read_state(struct vcpu *vcpu, struct x86_guest_state *s);
 void vmx_advance_rip(struct vcpu *vcpu, u64 bytes);
 void vmx_set_efer(struct vcpu *vcpu, u64 efer);
+void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error);
+unsigned vmx_cpl(struct vcpu *vcpu);
 void vmx_set_timer(struct vcpu *vcpu, u64 microseconds);
 void vmx_arm_timer(void);		/* before an entry: what is left of the slice */
 extern u64 vmx_slice_deadline;		/* ... which ends at this TSC value; 0: no slice */

@@ -30,6 +30,7 @@ static const char *const reason_names[] = {
 	[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
 	[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
 	[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
+	[EXIT_REASON_XSETBV] = "XSETBV",
 };
 
 static const char *reason_name(u32 basic)
@@ -90,6 +91,32 @@ static void decode_ept_violation(struct vcpu *vcpu, u64 qual, struct exit *e)
 	e->kind = EXIT_MMIO;
 	e->addr = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
 	x86_decode_mmio(vcpu, e);
+}
+
+/* Instructions that exit only to be kept from the real CPU, answered in
+ * intercept.c; anything else stays EXIT_UNHANDLED (the report names the
+ * reason). Apart from decode(), so that its common cases stay as fast. */
+static void decode_refused(u32 basic, struct exit *e)
+{
+	switch (basic) {
+	case EXIT_REASON_VMCLEAR ... EXIT_REASON_VMXON:	/* VMX instructions: a CPU */
+	case EXIT_REASON_INVEPT:	/* without VMX has none (intercept.c) */
+	case EXIT_REASON_INVVPID:
+	case EXIT_REASON_VMFUNC:
+	case EXIT_REASON_GETSEC:	/* SMX, hidden in CPUID */
+	case EXIT_REASON_MONITOR:	/* hidden in CPUID too */
+	case EXIT_REASON_MWAIT:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_UNDEFINED;
+		break;
+	case EXIT_REASON_INVD:
+		e->kind = EXIT_SYSREG;
+		e->addr = X86_SYSREG_INVD;
+		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
+		break;
+	default:
+		break;
+	}
 }
 
 /* An exit that came from delivering an event, not from the instruction at
@@ -169,7 +196,7 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		e->insn_len = vmread(VMCS_VM_EXIT_INSTRUCTION_LENGTH);
 		break;
 	default:
-		break;	/* EXIT_UNHANDLED: the report names the reason */
+		decode_refused(reason & EXIT_REASON_BASIC_MASK, e);
 	}
 }
 
