@@ -359,19 +359,19 @@ def marker_exits(lines: list[str], first: int) -> int:
 
 def io_lines(name: str) -> dict[str, list[str]]:
     """Each I/O scenario's console lines on target `name`."""
-    from . import kvm_svm, lab, logs
+    from . import kvm_machine, lab, logs
     target = load_target(name)
     lab.check_requirements(target)
-    if not kvm_svm.is_machine(target):
+    if not kvm_machine.is_machine(target):
         return {s: boot(name, s, echo=False, quiet_build=True).lines for s in IO_SCENARIOS}
-    if kvm_svm.missing():
-        raise TargetUnavailable(kvm_svm.missing())
+    if kvm_machine.missing(target):
+        raise TargetUnavailable(kvm_machine.missing(target))
     build = lab.build(target, echo=False)
-    result, problems = kvm_svm.run_all(target, build, logs.new_log(f"{name}-io"),
-                                       names=list(IO_SCENARIOS))
+    result, problems = kvm_machine.run_all(target, build, logs.new_log(f"{name}-io"),
+                                           names=list(IO_SCENARIOS))
     if problems:
         raise HarnessError("; ".join(f"{s}: {why}" for s, why in problems.items()))
-    return {s: lines for s, (lines, _) in kvm_svm.sections(result.lines).items()}
+    return {s: lines for s, (lines, _) in kvm_machine.sections(result.lines).items()}
 
 
 def io_run(name: str) -> dict:

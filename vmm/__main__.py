@@ -1,5 +1,5 @@
 """The command line, in the spirit of kvmtool's `lkvm run`:
-  python -m vmm run --kernel bzImage [--initrd I] [--cmdline S] [--disk FILE[,ro]]
+  python -m vmm run --kernel bzImage|Image [--initrd I] [--cmdline S] [--disk FILE[,ro]]
                     [--mem 256M] [--cpus 1] [--timeout S] [--notify mmio|ioeventfd]
   python -m vmm run --vm NAME=guest.bin[,real-mode] ...   (the lab's test guests)
 It prints the bare-metal core's console protocol ("[vm] ..." lines, "hv: vm
@@ -59,9 +59,11 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m vmm", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="boot a kernel, or the lab's test guests")
-    run.add_argument("--kernel", type=Path, help="a bzImage (Linux), or a lab guest's flat binary")
+    run.add_argument("--kernel", type=Path, help="Linux (x86: a bzImage; arm64: an Image), or a "
+                                                 "lab guest's flat binary")
     run.add_argument("--initrd", type=Path, help="the kernel's initramfs")
-    run.add_argument("--cmdline", help=f"the kernel command line (default {board.LINUX_CMDLINE!r})")
+    run.add_argument("--cmdline", help="the kernel command line (default: the architecture's "
+                                       "console, e.g. console=ttyS0 or console=ttyAMA0)")
     run.add_argument("--vm", type=vm_spec, action="append", default=[], metavar="NAME=FILE[,real-mode]",
                      help="a lab guest in a VM of its own (repeat for more VMs)")
     run.add_argument("--param", type=param_spec, action="append", default=[],
@@ -100,7 +102,7 @@ def build_vms(args, kvm_fd: int, arch) -> list:
     virtio = virtio_devices(args)
     if args.vm and args.kernel:
         raise board.BoardError("--vm and --kernel exclude each other")
-    if args.kernel and args.kernel.is_file() and args.kernel.read_bytes()[0x202:0x206] == b"HdrS":
+    if args.kernel and args.kernel.is_file() and arch.is_linux_kernel(args.kernel.read_bytes()):
         return [board.linux_vm(kvm_fd, arch, args.kernel, args.initrd, args.cmdline,
                                args.mem or 256 << 20, virtio)]
     specs = args.vm or ([(args.kernel.stem, args.kernel, False)] if args.kernel else [])
@@ -125,8 +127,7 @@ CTRL_A, QUIT_KEY = 0x01, ord("x")
 def serve_stdin(vms) -> None:
     """A Linux guest's keyboard: our stdin into its UART. Ctrl-A x ends the
     VM (as in kvmtool and QEMU), since Ctrl-C now goes to the guest."""
-    from .devices.uart16550 import Uart16550
-    uart = next(d for d in vms[0].bus.devices if isinstance(d, Uart16550))
+    uart = vms[0].uart
     escape = False
     for byte in vconsole.stdin_bytes():
         if escape and byte == QUIT_KEY:
@@ -159,7 +160,7 @@ def raw_terminal():
 def run(args) -> int:
     if args.cpus != 1:
         raise board.BoardError(f"--cpus {args.cpus}: one vCPU per VM for now (more would need "
-                               f"their ACPI MADT entries and a thread each)")
+                               f"their ACPI MADT or device-tree entries and a thread each)")
     arch = arch_pkg.current()
     kvm_fd = kvm.open_kvm(args.dev)
     vconsole.hv(f"teaching VMM on KVM (vmm/), {arch.NAME}, {max(len(args.vm), 1)} VM(s)")
