@@ -85,6 +85,7 @@ SCENARIO_BEGIN = "lab: scenario {name} begins"
 SCENARIO_END = "lab: scenario {name} ended, vmm status "
 SHELL_MARKER = "lab: the VMM's Linux guest, with a virtio disk"
 DONE_MARKER = "lab: /init is done, powering off"
+LINUX_BOOT_ARG = "lab.linuxboot"        # the VMM boots its Linux guest to /init only (bench)
 DISK_MIB = 8
 DIRMODE, FILEMODE, LINKMODE = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFLNK | 0o777
 
@@ -152,7 +153,9 @@ def guest_initramfs(m: Machine) -> Path:
             "mount -t proc proc /proc\nmount -t sysfs sysfs /sys\n"
             "mount -t devtmpfs devtmpfs /dev\n"
             f"for m in {names}; do insmod /modules/$m; done\n"
-            f"echo \"{linux.INIT_MARKER}\"\nexec setsid cttyhack /bin/sh\n")
+            f"echo \"{linux.INIT_MARKER}\"\n"
+            f"case \" $(cat /proc/cmdline) \" in *\" {linux.POWER_OFF_ARG} \"*) exec poweroff -f;; esac\n"
+            "exec setsid cttyhack /bin/sh\n")
     entries = [(d, DIRMODE, b"") for d in linux.INIT_DIRS + ["modules"]]
     entries += [(f"modules/{Path(p).name}", stat.S_IFREG | 0o644, (modules / p).read_bytes())
                 for p in m.guest_modules]
@@ -199,10 +202,12 @@ run_scenario() {{        # NAME DISK_MIB COMMAND: if lab.run= names it (a comma-
     sh -c "$3"
     echo "{SCENARIO_END.format(name='$1')}$?"
 }}
-{cases}case " $(cat /proc/cmdline) " in *" lab.shell "*)
+{cases}case " $(cat /proc/cmdline) " in *" lab.shell "*|*" {LINUX_BOOT_ARG} "*)
+    guest_cmdline="{m.guest_cmdline}"     # lab.linuxboot: not quiet, and /init powers off at once
+    grep -q " {LINUX_BOOT_ARG}" /proc/cmdline && guest_cmdline="$(echo "$guest_cmdline" | sed 's/ quiet//') {linux.POWER_OFF_ARG}"
     dd if=/dev/zero of=/tmp/disk.img bs=1M count={DISK_MIB} 2>/dev/null
     echo "{SHELL_MARKER}"
-    python3 -m vmm run --kernel /lab/vmlinuz --initrd /lab/guest.cpio --disk /tmp/disk.img --mem 256M {m.guest_devices} --cmdline "{m.guest_cmdline}"
+    python3 -m vmm run --kernel /lab/vmlinuz --initrd /lab/guest.cpio --disk /tmp/disk.img --mem 256M {m.guest_devices} --cmdline "$guest_cmdline"
     echo "{SCENARIO_END.format(name='shell')}$?";;
 esac
 echo "{DONE_MARKER}"
@@ -270,9 +275,11 @@ def is_machine(target) -> bool:
     return target.name in MACHINES
 
 
-def launch(target, build, run: str, run_dir: Path, shell: bool = False):
+def launch(target, build, run: str, run_dir: Path, shell: bool = False,
+           linux_boot: bool = False):
     """QEMU booting the machine; /init runs scenario `run` ("all": every
-    one), then with `shell` the VMM's Linux guest."""
+    one), then with `shell` the VMM's Linux guest (with `linux_boot`, to
+    its /init, which powers off)."""
     from .scenario import load_scenarios, runnable
     m = machine(target)
     if missing(target):
@@ -281,7 +288,7 @@ def launch(target, build, run: str, run_dir: Path, shell: bool = False):
     build.run(scenarios, echo=False)
     initrd = initramfs(m, build, scenarios)
     append = MACHINE_CMDLINE.format(console=m.console) + f" lab.run={run}" + \
-        (" lab.shell" if shell else "")
+        (" lab.shell" if shell else "") + (f" {LINUX_BOOT_ARG}" if linux_boot else "")
     return target.launch(m.files.image, run_dir, initrd=initrd, append=append,
                          status_line=None if run == "all" or "," in run else STATUS_RE)
 
@@ -358,3 +365,19 @@ def run_all(target, build, log: Path, echo: bool = False, names: list[str] | Non
         if problem:
             problems[s.name] = problem
     return result, problems
+
+
+def linux_boot(target, build, log: Path):
+    """Boot the machine to the VMM's Linux guest and that guest to its
+    /init (which powers off at once): the kernel's own timestamps then
+    date its boot (a benchmark, harness/bench.py)."""
+    from . import console
+    from .scenario import Scenario
+    launch_ = launch(target, build, "none", log.with_suffix(".run"), linux_boot=True)
+    check = Scenario(name=f"{target.name}-linux-boot", vms={"machine": "machine"},
+                     console_vm="machine", expect={"machine": [
+                         "lab: KVM is up", SHELL_MARKER, "Run /init as init process",
+                         "hv: vm 'linux' stopped: powered off", DONE_MARKER]},
+                     forbid=["Kernel panic", "Traceback", "Oops"], timeout=SUITE_TIMEOUT,
+                     silence=300)
+    return console.run(launch_, check, log, echo=False, cwd=ROOT)
