@@ -28,13 +28,15 @@ needs_kvm = pytest.mark.skipif(KVM_REASON is not None, reason=KVM_REASON or "")
 
 STRUCTS = ["kvm_run", "kvm_regs", "kvm_sregs", "kvm_segment", "kvm_dtable",
            "kvm_userspace_memory_region", "kvm_cpuid_entry2", "kvm_msr_entry", "kvm_irq_level",
-           "kvm_irqfd", "kvm_ioeventfd", "kvm_pit_config"]
+           "kvm_irqfd", "kvm_ioeventfd", "kvm_pit_config", "kvm_one_reg", "kvm_create_device",
+           "kvm_device_attr"]
 IOCTLS = ["KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_CHECK_EXTENSION", "KVM_GET_VCPU_MMAP_SIZE",
           "KVM_GET_SUPPORTED_CPUID", "KVM_CREATE_VCPU", "KVM_SET_USER_MEMORY_REGION",
           "KVM_SET_TSS_ADDR", "KVM_SET_IDENTITY_MAP_ADDR", "KVM_CREATE_IRQCHIP", "KVM_IRQ_LINE",
           "KVM_IRQFD", "KVM_CREATE_PIT2", "KVM_IOEVENTFD", "KVM_RUN", "KVM_GET_REGS",
           "KVM_SET_REGS", "KVM_GET_SREGS", "KVM_SET_SREGS", "KVM_SET_MSRS", "KVM_SET_CPUID2",
-          "KVM_GET_TSC_KHZ"]
+          "KVM_GET_TSC_KHZ", "KVM_GET_ONE_REG", "KVM_SET_ONE_REG", "KVM_CREATE_DEVICE",
+          "KVM_SET_DEVICE_ATTR", "KVM_DEV_TYPE_ARM_VGIC_V3", "KVM_REG_ARM64", "KVM_REG_SIZE_U64"]
 OFFSETS = [("kvm_run", "exit_reason"), ("kvm_run", "io"), ("kvm_run", "mmio.data"),
            ("kvm_run", "kvm_valid_regs"), ("kvm_run", "s"), ("kvm_sregs", "cr0"),
            ("kvm_sregs", "interrupt_bitmap"), ("kvm_ioeventfd", "fd"), ("kvm_segment", "unusable")]
@@ -78,6 +80,15 @@ def test_structures_and_numbers_match_linux_kvm_h(tmp_path):
         assert python_offset(s, f) == c[f"offsetof {s}.{f}"], f"{s}.{f}"
     for n in IOCTLS + CONSTANTS:
         assert getattr(kvm, n) == c[n], n
+
+
+def test_arm64_numbers_match_the_kvm_api_document():
+    """What x86's headers cannot compile (<asm/kvm.h> of arm64): the ids and
+    ioctls as Documentation/virt/kvm/api.rst lists them."""
+    assert arm64.PC == 0x6030_0000_0010_0040 and arm64.X(0) == 0x6030_0000_0010_0000
+    assert arm64.PSTATE == 0x6030_0000_0010_0042
+    assert arm64.ESR_EL1 == 0x6030_0000_0013_c290       # op0 3, op1 0, CRn 5, CRm 2, op2 0
+    assert (kvm.KVM_ARM_VCPU_INIT, kvm.KVM_ARM_PREFERRED_TARGET) == (0x4020_aeae, 0x8020_aeaf)
 
 
 def test_hypercall_numbers_match_the_abi_header():
