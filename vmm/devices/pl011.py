@@ -6,10 +6,8 @@ stdin) wait in a FIFO. The interrupt line is the OR of the raw interrupts
 (RIS) the mask (IMSC) lets through, an SPI of the GIC. The PrimeCell ID
 registers at the top of the page are how Linux's AMBA bus finds the
 driver. Register names as in the TRM and Linux's amba/serial.h."""
-import threading
-from collections import deque
-
-from . import MMIO, Device
+from . import MMIO
+from .uart import Uart
 
 UART_BASE, UART_SPI = 0x0900_0000, 1      # where QEMU's virt board has its PL011
 UARTDR, UARTRSR, UARTFR = 0x000, 0x004, 0x018
@@ -25,37 +23,25 @@ CR_LBE = 1 << 7                                       # loop back: what is sent 
 STORED = (UARTIBRD, UARTFBRD, UARTLCR_H, UARTCR, UARTIFLS, UARTDMACR)
 
 
-class Pl011(Device):
+class Pl011(Uart):
     space = MMIO
     size = 0x1000
+    data_mask = 0xffff
 
     def __init__(self, console, base: int = UART_BASE, irq: int = UART_SPI):
-        super().__init__(base)
+        super().__init__(console, base, irq)
         self.name = f"pl011@0x{base:x}"
-        self.console, self.irq = console, irq
-        self.lock = threading.Lock()     # the vCPU thread and the stdin thread
         self.regs = dict.fromkeys(STORED, 0)
         self.imsc = 0
-        self.rx = deque()
-        self.line_level = 0
 
-    # -- the interrupt line ----------------------------------------------------
+    # -- the interrupt line: the raw interrupts the mask lets through ------------
     def _raw(self) -> int:
         return INT_TX | (INT_RX | INT_RT if self.rx else 0)
 
-    def _update_irq(self) -> None:
-        level = int(bool(self._raw() & self.imsc))
-        if level != self.line_level:
-            self.line_level = level
-            self.vm.irq_line(self.irq, level)
+    def _asserted(self) -> bool:
+        return bool(self._raw() & self.imsc)
 
     # -- registers ---------------------------------------------------------------
-    def read(self, offset: int, size: int) -> int:
-        with self.lock:
-            value = self._read(offset)
-            self._update_irq()
-            return value
-
     def _read(self, offset: int) -> int:
         if offset == UARTDR:
             return self.rx.popleft() if self.rx else 0
@@ -71,11 +57,6 @@ class Pl011(Device):
             return PRIMECELL_ID[(offset - UARTPERIPHID0) // 4]
         return self.regs.get(offset, 0)
 
-    def write(self, offset: int, size: int, value: int) -> None:
-        with self.lock:
-            self._write(offset, value & 0xffff)
-            self._update_irq()
-
     def _write(self, offset: int, value: int) -> None:
         if offset == UARTDR:
             if self.regs[UARTCR] & CR_LBE:
@@ -87,13 +68,3 @@ class Pl011(Device):
         elif offset in STORED:
             self.regs[offset] = value
         # UARTICR: the raw interrupts here are levels (FIFO states): clearing changes nothing
-
-    # -- the keyboard side -------------------------------------------------------
-    def receive(self, data: bytes) -> None:
-        """Bytes typed on our stdin, for the guest to read."""
-        with self.lock:
-            self.rx.extend(data)
-            self._update_irq()
-
-    def stop(self) -> None:
-        self.console.flush()
