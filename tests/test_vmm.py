@@ -39,7 +39,9 @@ IOCTLS = ["KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_CHECK_EXTENSION", "KVM_GE
           "KVM_SET_DEVICE_ATTR", "KVM_DEV_TYPE_ARM_VGIC_V3", "KVM_REG_ARM64", "KVM_REG_SIZE_U64"]
 OFFSETS = [("kvm_run", "exit_reason"), ("kvm_run", "io"), ("kvm_run", "mmio.data"),
            ("kvm_run", "kvm_valid_regs"), ("kvm_run", "s"), ("kvm_sregs", "cr0"),
-           ("kvm_sregs", "interrupt_bitmap"), ("kvm_ioeventfd", "fd"), ("kvm_segment", "unusable")]
+           ("kvm_sregs", "interrupt_bitmap"), ("kvm_ioeventfd", "fd"), ("kvm_segment", "unusable"),
+           ("kvm_device_attr", "attr"), ("kvm_device_attr", "addr"), ("kvm_one_reg", "addr"),
+           ("kvm_create_device", "flags")]
 CONSTANTS = [name for name in dir(kvm) if re.fullmatch(
     r"KVM_(EXIT_\w+|INTERNAL_ERROR_\w+|SYSTEM_EVENT_\w+|CAP_\w+|IOEVENTFD_FLAG_\w+|"
     r"IRQFD_FLAG_\w+|MEM_\w+|API_VERSION|NR_INTERRUPTS)", name) and name not in ("KVM_EXIT_IO_IN", "KVM_EXIT_IO_OUT")]
