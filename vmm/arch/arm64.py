@@ -7,6 +7,7 @@ KVM_GET_ONE_REG); the interrupt controller is KVM's in-kernel GICv3
 Linux guest boots by the arm64 boot protocol (Documentation/arch/arm64/
 booting.rst): its Image at a 2 MiB boundary, x0 = the device tree this
 file writes (vmm/fdt.py), MMU off, at EL1 with interrupts masked."""
+import ctypes
 import struct
 
 from .. import fdt, kvm
@@ -68,7 +69,6 @@ def create_vcpus(vm) -> None:
 
 
 def _gic_attr(fd: int, group: int, attr: int, value: int | None = None, ctype=kvm.u64) -> None:
-    import ctypes
     cell = ctype(value or 0)
     kvm.ioctl(fd, kvm.KVM_SET_DEVICE_ATTR,
               kvm.kvm_device_attr(group=group, attr=attr, addr=ctypes.addressof(cell)),

@@ -1,9 +1,10 @@
 """x86_64: how a vCPU starts. KVM creates it as a PC CPU leaves reset (16-bit
 real mode); a boot loader's work is ours: identity page tables and a GDT in
 guest RAM, the registers of 64-bit mode (KVM_SET_SREGS/KVM_SET_REGS), the
-CPUID table KVM answers from (KVM_SET_CPUID2), and for Linux the boot
-protocol (Documentation/arch/x86/boot.rst): setup header, boot_params
-("zero page") with an e820 map, command line, initrd, 64-bit entry."""
+CPUID table KVM answers from (KVM_SET_CPUID2), the PC's devices on the lab
+and Linux boards, and for Linux the boot protocol (Documentation/arch/x86/
+boot.rst): setup header, boot_params ("zero page") with an e820 map,
+command line, initrd, 64-bit entry."""
 import struct
 
 from .. import kvm
