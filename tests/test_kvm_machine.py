@@ -23,7 +23,7 @@ from harness.target import load_target
 
 TARGET = "kvm-svm"
 TARGETS = ["kvm-svm", "kvm-arm64"]
-SCENARIOS_RUN = {"kvm-svm": 15, "kvm-arm64": 5}
+SCENARIOS_RUN = {"kvm-svm": 15, "kvm-arm64": 6}
 # `./lab bench --target kvm-arm64` runs (and checks) `bench`: its 20,000 exits
 # through Python would be some 20 s of this boot's 50
 SUITE_LEAVES_OUT = {"kvm-arm64": {"bench"}}

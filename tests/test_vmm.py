@@ -29,14 +29,14 @@ needs_kvm = pytest.mark.skipif(KVM_REASON is not None, reason=KVM_REASON or "")
 STRUCTS = ["kvm_run", "kvm_regs", "kvm_sregs", "kvm_segment", "kvm_dtable",
            "kvm_userspace_memory_region", "kvm_cpuid_entry2", "kvm_msr_entry", "kvm_irq_level",
            "kvm_irqfd", "kvm_ioeventfd", "kvm_pit_config", "kvm_one_reg", "kvm_create_device",
-           "kvm_device_attr"]
+           "kvm_device_attr", "kvm_enable_cap"]
 IOCTLS = ["KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_CHECK_EXTENSION", "KVM_GET_VCPU_MMAP_SIZE",
           "KVM_GET_SUPPORTED_CPUID", "KVM_CREATE_VCPU", "KVM_SET_USER_MEMORY_REGION",
           "KVM_SET_TSS_ADDR", "KVM_SET_IDENTITY_MAP_ADDR", "KVM_CREATE_IRQCHIP", "KVM_IRQ_LINE",
           "KVM_IRQFD", "KVM_CREATE_PIT2", "KVM_IOEVENTFD", "KVM_RUN", "KVM_GET_REGS",
           "KVM_SET_REGS", "KVM_GET_SREGS", "KVM_SET_SREGS", "KVM_SET_MSRS", "KVM_SET_CPUID2",
           "KVM_GET_TSC_KHZ", "KVM_GET_ONE_REG", "KVM_SET_ONE_REG", "KVM_CREATE_DEVICE",
-          "KVM_SET_DEVICE_ATTR", "KVM_DEV_TYPE_ARM_VGIC_V3", "KVM_REG_ARM64", "KVM_REG_SIZE_U64"]
+          "KVM_SET_DEVICE_ATTR", "KVM_ENABLE_CAP", "KVM_DEV_TYPE_ARM_VGIC_V3", "KVM_REG_ARM64", "KVM_REG_SIZE_U64"]
 OFFSETS = [("kvm_run", "exit_reason"), ("kvm_run", "io"), ("kvm_run", "mmio.data"),
            ("kvm_run", "kvm_valid_regs"), ("kvm_run", "s"), ("kvm_sregs", "cr0"),
            ("kvm_sregs", "interrupt_bitmap"), ("kvm_ioeventfd", "fd"), ("kvm_segment", "unusable"),

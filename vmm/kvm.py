@@ -217,10 +217,14 @@ class _system_event(Struct):
     _fields_ = [("type", u32), ("ndata", u32), ("data", u64 * 16)]
 
 
+class _arm_nisv(Struct):
+    _fields_ = [("esr_iss", u64), ("fault_ipa", u64)]
+
+
 class _exit_union(ctypes.Union):
     _fields_ = [("hw", _hw), ("fail_entry", _fail_entry), ("ex", _ex), ("io", _io),
                 ("mmio", _mmio), ("internal", _internal), ("system_event", _system_event),
-                ("padding", ctypes.c_char * 256)]
+                ("arm_nisv", _arm_nisv), ("padding", ctypes.c_char * 256)]
 
 
 SYNC_REGS_SIZE_BYTES = 2048
@@ -274,6 +278,12 @@ KVM_CAP_SET_TSS_ADDR = 4
 KVM_CAP_IRQFD = 32
 KVM_CAP_IOEVENTFD = 36
 KVM_CAP_MAX_VCPUS = 66
+KVM_CAP_ARM_NISV_TO_USER = 177
+
+
+class kvm_enable_cap(Struct):
+    _fields_ = [("cap", u32), ("flags", u32), ("args", u64 * 4), ("pad", u8 * 64)]
+
 
 KVM_API_VERSION = 12
 
@@ -303,6 +313,7 @@ KVM_SET_SREGS = _IOW(0x84, kvm_sregs)
 KVM_SET_MSRS = _IOW(0x89, kvm_msrs(0))
 KVM_SET_CPUID2 = _IOW(0x90, kvm_cpuid2(0))
 KVM_GET_TSC_KHZ = _IO(0xa3)
+KVM_ENABLE_CAP = _IOW(0xa3, kvm_enable_cap)     # a VM's fd (or a vCPU's)
 KVM_GET_ONE_REG = _IOW(0xab, kvm_one_reg)
 KVM_SET_ONE_REG = _IOW(0xac, kvm_one_reg)
 KVM_ARM_VCPU_INIT = _IOW(0xae, kvm_vcpu_init)

@@ -21,6 +21,7 @@ EXIT_KINDS = ("hypercall", "mmio", "pio", "sysreg", "halt", "firmware", "paging"
               "irq", "unhandled")
 KICK_SIGNAL = signal.SIGUSR1      # interrupts a vCPU thread's KVM_RUN (stop, timeout)
 EXIT_TIMEOUT = 124                # the VMM's status when --timeout stopped a VM (as timeout(1))
+ESR_ISS_WNR = 1 << 6              # arm64 data abort: write, not read (Arm ARM, ESR_ELx.ISS)
 
 
 class Vcpu:
@@ -180,6 +181,12 @@ def handle_system_event(vcpu):              # KVM_EXIT_SYSTEM_EVENT: PSCI-style 
         vcpu.vm.stop_with_report(vcpu, f"system event {kind} (KVM_EXIT_SYSTEM_EVENT)")
 
 
+def handle_arm_nisv(vcpu):                  # KVM_EXIT_ARM_NISV: arm64, a device access
+    vcpu.exits["mmio"] += 1                 # without a syndrome (ISV=0): LDP, writeback
+    vcpu.vm.stop_with_report(vcpu, "a data abort without a syndrome (ISV=0): KVM cannot "
+                             "emulate it")
+
+
 def handle_unhandled(vcpu):
     vcpu.exits["unhandled"] += 1
     reason = vcpu.run.exit_reason
@@ -197,6 +204,7 @@ EXIT_HANDLERS = {
     kvm.KVM_EXIT_FAIL_ENTRY: handle_fail_entry,
     kvm.KVM_EXIT_INTERNAL_ERROR: handle_internal_error,
     kvm.KVM_EXIT_SYSTEM_EVENT: handle_system_event,
+    kvm.KVM_EXIT_ARM_NISV: handle_arm_nisv,
 }
 
 
@@ -284,6 +292,10 @@ class VM:
             lines.append(f"{'store to' if m.is_write else 'load from'} guest-physical "
                          f"0x{m.phys_addr:x}, {m.len}-byte" +
                          (f", value 0x{value:x}" if m.is_write else ""))
+        elif reason == kvm.KVM_EXIT_ARM_NISV:
+            n = run.arm_nisv
+            lines.append(f"data abort at guest-physical 0x{n.fault_ipa:x}, ESR_EL2 ISS "
+                         f"0x{n.esr_iss:x} (ISV=0, {'write' if n.esr_iss & ESR_ISS_WNR else 'read'})")
         try:
             lines += self.arch.register_lines(vcpu)
         except kvm.KvmError as e:
