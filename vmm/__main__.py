@@ -76,7 +76,8 @@ def parser() -> argparse.ArgumentParser:
                      help="how a virtio queue notification reaches the device: an MMIO exit "
                           "handled in the run loop, or an ioeventfd served by a device thread")
     run.add_argument("--mem", type=size, help="guest RAM (default 256M for Linux, 2M for a lab guest)")
-    run.add_argument("--cpus", type=int, default=1, help="vCPUs (1: no MP table yet)")
+    run.add_argument("--cpus", type=int, default=1,
+                     help="a Linux guest's vCPUs (arm64 only: x86 has no MP table yet)")
     run.add_argument("--timeout", type=float, help="stop every VM after this many seconds")
     run.add_argument("--dev", default="/dev/kvm", help="the KVM device (default /dev/kvm)")
     return p
@@ -104,7 +105,9 @@ def build_vms(args, kvm_fd: int, arch) -> list:
         raise board.BoardError("--vm and --kernel exclude each other")
     if args.kernel and args.kernel.is_file() and arch.is_linux_kernel(args.kernel.read_bytes()):
         return [board.linux_vm(kvm_fd, arch, args.kernel, args.initrd, args.cmdline,
-                               args.mem or 256 << 20, virtio)]
+                               args.mem or 256 << 20, virtio, args.cpus)]
+    if args.cpus != 1:
+        raise board.BoardError(f"--cpus {args.cpus}: a lab guest's VM has one vCPU")
     specs = args.vm or ([(args.kernel.stem, args.kernel, False)] if args.kernel else [])
     if not specs:
         raise board.BoardError("nothing to run: give --kernel or --vm")
@@ -158,10 +161,10 @@ def raw_terminal():
 
 
 def run(args) -> int:
-    if args.cpus != 1:
-        raise board.BoardError(f"--cpus {args.cpus}: one vCPU per VM for now (more would need "
-                               f"their ACPI MADT or device-tree entries and a thread each)")
     arch = arch_pkg.current()
+    if not 1 <= args.cpus <= arch.MAX_CPUS:
+        raise board.BoardError(f"--cpus {args.cpus}: {arch.NAME} takes 1 to {arch.MAX_CPUS} "
+                               f"vCPUs{arch.MAX_CPUS_WHY}")
     kvm_fd = kvm.open_kvm(args.dev)
     vconsole.hv(f"teaching VMM on KVM (vmm/), {arch.NAME}, {max(len(args.vm), 1)} VM(s)")
     vms = build_vms(args, kvm_fd, arch)

@@ -55,10 +55,10 @@ def lab_vm(kvm_fd: int, arch, vm_id: int, name: str, image: Path, real_mode: boo
 
 
 def linux_vm(kvm_fd: int, arch, kernel: Path, initrd: Path | None, cmdline: str | None,
-             mem: int, virtio: list = ()) -> VM:
+             mem: int, virtio: list = (), cpus: int = 1) -> VM:
     image = _read(kernel, "kernel")
     ramdisk = _read(initrd, "initrd") if initrd else None
-    vm = VM(kvm_fd, 0, "linux", mem, vconsole.RawConsole(), arch)
+    vm = VM(kvm_fd, 0, "linux", mem, vconsole.RawConsole(), arch, cpus)
     vm.uart = arch.linux_devices(vm)
     where = add_virtio(vm, list(virtio))
     command = cmdline if cmdline is not None else arch.LINUX_CMDLINE
@@ -67,7 +67,7 @@ def linux_vm(kvm_fd: int, arch, kernel: Path, initrd: Path | None, cmdline: str 
     except arch.BootError as e:
         raise BoardError(f"{kernel}: {e}") from None
     vconsole.hv(f"vm 0 'linux': {arch.KERNEL_FORMAT} {kernel.name}, {mem >> 20} MiB RAM, "
-                f"command line \"{command}\"")
+                f"{cpus} vCPU(s), command line \"{command}\"")
     return vm
 
 

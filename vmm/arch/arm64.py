@@ -24,6 +24,7 @@ SPI_BASE = 32                           # INTID of SPI 0
 VIRTIO_MMIO_BASE = 0x0a00_1000          # after the demo device; qemu-configs/kvm-arm64.toml
 VIRTIO_FIRST_IRQ = 16                   # SPI 16 on, as QEMU's virt board numbers its virtio-mmio
 PSTATE_EL1H, PSTATE_DAIF = 0x5, 0xf << 6   # EL1 on SP_EL1, every exception masked
+MAX_CPUS, MAX_CPUS_WHY = 8, ""          # the device tree names each; PSCI CPU_ON is KVM's
 
 
 class BootError(Exception):

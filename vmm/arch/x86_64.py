@@ -15,6 +15,7 @@ NAME = "x86_64"
 RAM_BASE = 0                            # guest-physical RAM starts at 0, as on a PC
 HC_DOORBELL = (PIO, HC_PORT)            # the lab's hypercall: `outl %eax, $HC_PORT`
 TSS_ADDR = 0xfffbd000                   # three pages KVM (Intel) needs for real mode, below 4 GiB
+MAX_CPUS, MAX_CPUS_WHY = 1, " (more would need ACPI MADT entries)"
 
 
 # -- the VM and its vCPUs (vmm/vm.py calls these) ----------------------------------
