@@ -163,8 +163,8 @@ def raw_terminal():
 def run(args) -> int:
     arch = arch_pkg.current()
     if not 1 <= args.cpus <= arch.MAX_CPUS:
-        raise board.BoardError(f"--cpus {args.cpus}: from 1 to {arch.MAX_CPUS} vCPU(s) on "
-                               f"{arch.NAME}{arch.MAX_CPUS_WHY}")
+        raise board.BoardError(f"--cpus {args.cpus}: a VM on {arch.NAME} has at least 1 vCPU "
+                               f"and at most {arch.MAX_CPUS}{arch.MAX_CPUS_WHY}")
     kvm_fd = kvm.open_kvm(args.dev)
     vconsole.hv(f"teaching VMM on KVM (vmm/), {arch.NAME}, {max(len(args.vm), 1)} VM(s)")
     vms = build_vms(args, kvm_fd, arch)
