@@ -77,7 +77,7 @@ MACHINES = {
         guest_modules=("drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko",
                        "drivers/char/virtio_console.ko"),
         guest_cmdline="console=ttyAMA0 panic=-1 quiet",
-        guest_devices="--virtio-console --cpus 2"),
+        guest_devices="--virtio-console"),
 }
 PYTHON_VERSION = (3, 11)                # Debian 12's: its .pyc files are ours when we are 3.11 too
 PYC_DIR = BUILD / "vmm-pyc"             # compiled once here: Python under TCG then starts faster

@@ -32,7 +32,7 @@ COMMANDS = ["uname -r", "cat /sys/block/vda/size", "echo written-through-virtio 
 # arm64's guest also has a virtio console (its words, made by the shell, are
 # not in what is typed) and names its interrupt controller and timer
 COMMANDS_ARM64 = COMMANDS + ["echo virtio-console-$((6 * 7)) > /dev/hvc0",
-                             "grep arch_timer /proc/interrupts", "nproc"]
+                             "grep arch_timer /proc/interrupts"]
 SESSIONS = {"kvm-svm": (COMMANDS, "reboot -f"), "kvm-arm64": (COMMANDS_ARM64, "poweroff -f")}
 GUEST_END = {"kvm-svm": "hv: vm 'linux' stopped: reset (i8042 command 0xfe)",
              "kvm-arm64": "hv: vm 'linux' stopped: powered off"}
@@ -86,12 +86,9 @@ def test_every_scenario_in_one_boot(machine, request):
     assert any(GUEST_END[machine] in line for line in result.lines)
     if machine == "kvm-arm64":
         assert any("virtio-console-42" in line for line in result.lines)
-        # two vCPUs (the second started by PSCI CPU_ON, inside KVM), each one's
-        # virtual timer PPI (INTID 27) through KVM's in-kernel GICv3, ticking
+        # the virtual timer's PPI (INTID 27) through KVM's in-kernel GICv3, ticking
         timer = re.search(r"^\s*\d+:((?:\s+\d+)+)\s+GICv3\s+27 Level\s+arch_timer", answers[5])
-        assert timer and len(timer[1].split()) == 2 and all(int(n) for n in timer[1].split()), \
-            answers
-        assert answers[6] == "2", answers
+        assert timer and all(int(n) for n in timer[1].split()), answers
 
 
 # -- the pieces, without a boot ------------------------------------------------------
