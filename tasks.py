@@ -206,14 +206,20 @@ def lock(c):
 
 
 @task(name="prepare-linux", help={"arch": "arm64 (default: the Linux guest) or amd64 (the "
-                                         "kvm-svm machine: kernel, busybox, Python)"})
-def prepare_linux(c, arch="arm64"):
-    """Fetch Debian's kernel and busybox-static (and for amd64 Python) by
-    package name into downloads/ and build the initramfs (needs root)."""
-    from harness import kvm_svm, linux
+                                         "kvm-svm machine: kernel, busybox, Python)",
+                                 "python": "arm64 with Debian's arm64 Python too (the kvm-arm64 "
+                                           "machine)"})
+def prepare_linux(c, arch="arm64", python=False):
+    """Fetch Debian's kernel and busybox-static (and for amd64, or with
+    --python, Python) by package name into downloads/ and build the
+    initramfs (needs root)."""
+    from harness import kvm_machine, linux
     if arch not in ("arm64", "amd64"):
         raise Exit(f"error: --arch {arch}: arm64 or amd64", code=1)
-    _run(linux.prepare if arch == "arm64" else kvm_svm.prepare)
+    if arch == "amd64" or python:
+        _run(lambda: kvm_machine.prepare("kvm-svm" if arch == "amd64" else "kvm-arm64"))
+    if arch == "arm64":
+        _run(linux.prepare, if_missing=python)
 
 
 @task(name="containers-rootfs")

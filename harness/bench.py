@@ -87,6 +87,7 @@ def run_target(name: str) -> dict:
     metrics = guest_metrics(parse_bench_lines(result.lines),
                             target.emulator.get("bench_clock", "icount"))
     metrics.update(world_switch_metrics(target))
+    metrics.update(vmm_linux_metrics(target))
     with step(f"bench {name}: a clean build"):
         metrics["build_clean"] = {"value": round(clean_build_seconds(target), 2),
                                   "unit": "seconds"}
@@ -157,7 +158,10 @@ def table(reports: list[dict]) -> str:
         cells, unit = "", ""
         for r in reports:
             m = r["metrics"].get(n)
-            cells += f"{m['value']:>16}" if m else f"{'-':>16}"
+            value = m and m["value"]
+            if isinstance(value, dict):         # exit counts: "mmio 27390 firmware 1 ..."
+                value = " ".join(f"{k} {v}" for k, v in value.items() if k != "total")
+            cells += f"{value:>16}" if m else f"{'-':>16}"
             unit = unit or (m["unit"] if m else "")
         rows.append(f"{n:<22}{cells}  {unit}")
     for r in reports:
@@ -266,12 +270,12 @@ def _run_init_seconds(lines: list[str], where: str) -> float:
     raise HarnessError(f"{where}: the kernel never printed 'Run /init as init process'")
 
 
-def linux_boot_direct(target) -> float:
+def linux_boot_direct(target, append: str | None = None) -> float:
     """The same kernel and initramfs, started by the same QEMU without the
     hypervisor (at EL1: virtualization off), until it runs /init."""
     import pexpect
     from .linux import DEFAULT_BOOTARGS, IMAGE, direct_command, initramfs
-    argv = direct_command(target, IMAGE, initramfs(), DEFAULT_BOOTARGS)
+    argv = direct_command(target, IMAGE, initramfs(), append or DEFAULT_BOOTARGS)
     child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace")
     try:
         child.expect(RUN_INIT, timeout=LINUX_BOOT_TIMEOUT)
@@ -306,6 +310,35 @@ def run_linux(name: str) -> dict:
     metrics.update(linux_pair_metrics(name, direct))
     save(name, metrics)
     return {"target": name, "metrics": metrics}
+
+
+def vmm_linux_metrics(target) -> dict[str, dict]:
+    """kvm-arm64: the Python VMM boots Linux (the machine's own kernel) on
+    arm64 KVM inside the machine, to /init, against the same kernel booted
+    directly by the same QEMU at EL1 with the same command line; both
+    timestamps count instructions (-icount shift=0). The VMM's guest clock
+    (CNTVCT less KVM's offset) starts when KVM creates the VM."""
+    from . import kvm_machine, lab, logs
+    from .linux import POWER_OFF_ARG
+    if not kvm_machine.is_machine(target) or target.arch != "arm64":
+        return {}
+    if kvm_machine.missing(target):
+        raise TargetUnavailable(kvm_machine.missing(target))
+    with step(f"bench {target.name}: Linux through the VMM, to /init"):
+        result = kvm_machine.linux_boot(target, lab.build(target, echo=False),
+                                        logs.new_log(f"{target.name}-linux-boot"))
+    guest_lines = result.lines[result.lines.index(kvm_machine.SHELL_MARKER):]
+    under_vmm = _run_init_seconds(guest_lines, "Linux under the VMM")
+    cmdline = kvm_machine.machine(target).guest_cmdline.replace(" quiet", "")
+    with step(f"bench {target.name}: Linux booted directly, to /init"):
+        direct = linux_boot_direct(target, f"{cmdline} {POWER_OFF_ARG}")
+    exits = console.exit_statistics(guest_lines).get("linux", {})
+    return {
+        "linux_boot_ratio": {"value": round(under_vmm / direct, 3), "unit": "ratio"},
+        "linux_boot_vmm": {"value": round(under_vmm * NS_PER_SECOND), "unit": "instructions"},
+        "linux_boot_direct": {"value": round(direct * NS_PER_SECOND), "unit": "instructions"},
+        "linux_boot_exits": {"value": {k: v for k, v in exits.items() if v}, "unit": "exits"},
+    }
 
 
 def init_times(lines: list[str], vms: list[str]) -> list[float]:
@@ -359,19 +392,19 @@ def marker_exits(lines: list[str], first: int) -> int:
 
 def io_lines(name: str) -> dict[str, list[str]]:
     """Each I/O scenario's console lines on target `name`."""
-    from . import kvm_svm, lab, logs
+    from . import kvm_machine, lab, logs
     target = load_target(name)
     lab.check_requirements(target)
-    if not kvm_svm.is_machine(target):
+    if not kvm_machine.is_machine(target):
         return {s: boot(name, s, echo=False, quiet_build=True).lines for s in IO_SCENARIOS}
-    if kvm_svm.missing():
-        raise TargetUnavailable(kvm_svm.missing())
+    if kvm_machine.missing(target):
+        raise TargetUnavailable(kvm_machine.missing(target))
     build = lab.build(target, echo=False)
-    result, problems = kvm_svm.run_all(target, build, logs.new_log(f"{name}-io"),
-                                       names=list(IO_SCENARIOS))
+    result, problems = kvm_machine.run_all(target, build, logs.new_log(f"{name}-io"),
+                                           names=list(IO_SCENARIOS))
     if problems:
         raise HarnessError("; ".join(f"{s}: {why}" for s, why in problems.items()))
-    return {s: lines for s, (lines, _) in kvm_svm.sections(result.lines).items()}
+    return {s: lines for s, (lines, _) in kvm_machine.sections(result.lines).items()}
 
 
 def io_run(name: str) -> dict:

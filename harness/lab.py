@@ -8,7 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, kvm_svm, linux,
+from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, kvm_machine,
+               linux,
                logs, progress)
 from .build import Build
 from .deps import ensure_packages, require_program
@@ -164,8 +165,8 @@ def boot(target_name: str | None, guest: str | None, echo=True,
     ensure_tools(target)            # booting, unlike building, needs what the target requires
     b = build(target, [scenario], echo=not quiet_build)
     log = log_path(target, scenario)
-    if kvm_svm.is_machine(target):      # the VMM inside a Linux machine: /init runs it
-        return _boot_run(kvm_svm.launch(target, b, scenario.name, log.with_suffix(".run")),
+    if kvm_machine.is_machine(target):      # the VMM inside a Linux machine: /init runs it
+        return _boot_run(kvm_machine.launch(target, b, scenario.name, log.with_suffix(".run")),
                          scenario, log, echo, session)
     launch = target.launch(b.image(scenario.name), log.with_suffix(".run"), cpus=scenario.cpus,
                            vms=b.vm_entries(scenario), vmm=scenario.vmm)

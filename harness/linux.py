@@ -1,7 +1,7 @@
 """The Linux guest: its files, fetched by Debian package name and never
 committed (DebianFiles: any Debian architecture's kernel, busybox-static
 and packages with what they Depend on; arm64's here, amd64's for kvm-svm
-in kvm_svm.py) (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
+in kvm_machine.py) (the arm64 kernel, whose vmlinuz is already a raw arm64 Image,
 and an initramfs built here from busybox-static with a newc cpio writer);
 its device tree, derived from QEMU's at build time; and typing commands
 into its shell.
@@ -27,8 +27,9 @@ import subprocess
 from pathlib import Path
 
 import pexpect
+from vmm import fdt
 
-from . import BUILD, ROOT, HarnessError, fdt
+from . import BUILD, ROOT, HarnessError
 from .lock import exclusive
 from .progress import step
 
@@ -148,7 +149,12 @@ class DebianFiles:
 
     def with_depends(self) -> list[str]:
         """`packages` and, recursively, what they Depend or Pre-Depend on,
-        of this architecture, less `skip`; virtual packages dropped."""
+        of this architecture, less `skip`; virtual packages dropped. For a
+        foreign architecture apt names its packages NAME:ARCH; a bare name
+        there is this machine's own or Architecture: all (libtirpc-common's
+        /etc/netconfig), which the Python of the VMM never reads."""
+        native = _run(["dpkg", "--print-architecture"], "dpkg --print-architecture").strip()
+        own = ("", self.deb_arch) if self.deb_arch == native else (self.deb_arch,)
         out = _run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
                     "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
                     *[f"{p}:{self.deb_arch}" for p in self.packages]], "apt-cache depends")
@@ -157,7 +163,7 @@ class DebianFiles:
             if line.startswith((" ", "<")):
                 continue
             name, _, arch = line.strip().partition(":")
-            if arch in ("", self.deb_arch) and name not in self.skip:
+            if arch in own and name not in self.skip:
                 names.add(f"{name}:{self.deb_arch}")
         return sorted(names)
 

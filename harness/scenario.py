@@ -253,7 +253,18 @@ def load_scenarios(arch: str | None = None, target: str | None = None) -> dict[s
     `skip` reason: callers build and boot only the others (runnable())."""
     all_ = parse_scenarios(SCENARIO_FILE.read_text(), str(SCENARIO_FILE.relative_to(ROOT)),
                            arch, target)
-    return {n: s for n, s in all_.items() if arch is None or s.runs_on(arch, target)}
+    only = _target_scenarios(target)
+    return {n: s for n, s in all_.items()
+            if (arch is None or s.runs_on(arch, target)) and (not only or n in only)}
+
+
+def _target_scenarios(target: str | None) -> list[str]:
+    """A target file's `scenarios` list (kvm-arm64: what its VMM's board
+    has devices for), or none."""
+    from .target import CONFIG_DIR, load_target
+    if not target or "+" in target or not (CONFIG_DIR / f"{target}.toml").exists():
+        return []
+    return load_target(target).scenarios
 
 
 def runnable(scenarios: dict[str, Scenario]) -> list[Scenario]:

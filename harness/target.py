@@ -30,6 +30,7 @@ class Target:
     guest: dict
     path: Path = field(repr=False, default=None)
     scenario_tables: list[str] = field(default_factory=list)   # [NAME.on.X] it takes too
+    scenarios: list[str] = field(default_factory=list)  # only these of its architecture's, if any
 
     def with_paging(self, mode: str | None) -> "Target":
         """This target with the guests' memory virtualized by `mode`:
@@ -185,6 +186,7 @@ class GuestTable(Strict):               # the board every VM sees
 class TargetFile(Strict):
     description: str
     scenario_tables: list[str] = []     # targets whose [NAME.on.T] tables apply here too
+    scenarios: list[str] = []           # only these scenarios run here (default: all that apply)
     arch: Literal["arm64", "x86_64"]
     default_guest: str
     emulator: EmulatorTable
@@ -216,7 +218,8 @@ def parse_target(name: str, text: str, path: Path | None = None) -> Target:
     tables = {t: getattr(f, t).model_dump(exclude_none=True)
               for t in ("emulator", "toolchain", "platform", "guest")}
     return Target(name=name, path=path, description=f.description, arch=f.arch,
-                  default_guest=f.default_guest, scenario_tables=f.scenario_tables, **tables)
+                  default_guest=f.default_guest, scenario_tables=f.scenario_tables,
+                  scenarios=f.scenarios, **tables)
 
 
 def load_target(name: str) -> Target:

@@ -6,6 +6,10 @@
  *   x86_64 under KVM (the Python VMM, vmm/): KVM keeps VMCALL/VMMCALL for its
  *           own paravirtual calls, so the same registers travel with an
  *           `outl %eax, $HC_PORT` instead (vmm/hypercall.py)
+ *   arm64 under KVM: Linux 6.1's KVM answers every HVC itself (PSCI, SMCCC;
+ *           -1 for any other number) and never hands one to user space, so
+ *           the guest stores x0 to the doorbell page HC_DOORBELL, a KVM
+ *           MMIO exit; x1..x3 and the result in x0 as with HVC
  *
  * Every other register is preserved. A negative result is an error code.
  * Guests include this file too: it holds only the numbers. */
@@ -23,6 +27,7 @@
 
 #define HC_ABI_VERSION	1
 #define HC_PORT		0xe0	/* x86 under KVM: the hypercall doorbell (an OUT, imm8 port) */
+#define HC_DOORBELL	0x0b000000	/* arm64 under KVM: its page, with no memory slot */
 #define HC_PUTS_MAX	4096	/* longest string HC_PUTS accepts */
 
 #define HC_ERR_UNKNOWN	(-1)	/* no hypercall with that number */

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from harness import HarnessError, TargetUnavailable, kvm_svm, lab, linux, logs
+from harness import HarnessError, TargetUnavailable, kvm_machine, lab, linux, logs
 from harness.scenario import load_scenarios
 from harness.target import load_target, target_names
 
@@ -35,8 +35,8 @@ def selected_cases(config, interactive: bool = False):
     guest = config.getoption("guest")
     cases = []
     for name in targets:
-        if kvm_svm.is_machine(load_target(name)):
-            continue        # its scenarios share one boot: tests/test_kvm_svm.py
+        if kvm_machine.is_machine(load_target(name)):
+            continue        # its scenarios share one boot: tests/test_kvm_machine.py
         for scenario, spec in load_scenarios(load_target(name).arch, name).items():
             # A scenario that says it does not apply to a target (`skip`, shown
             # with its reason by `lab list`) is not a test of that target.

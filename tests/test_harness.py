@@ -513,7 +513,7 @@ def test_kernel_placement_follows_qemus_loader():
 def test_an_empty_command_line_is_no_bootargs():
     """QEMU's `-append ""` sets no /chosen/bootargs; neither does the
     hypervisor's DTB for `--append ""` (None means the default)."""
-    from harness import fdt
+    from vmm import fdt
     board = fdt.serialize(fdt.Node("", {"#address-cells": fdt.cells(2)}, [
         fdt.Node("memory@40000000"), fdt.Node("chosen", {"bootargs": fdt.string("old")})]))
     chosen = fdt.parse(linux.guest_dtb(board, 0x40000000, 1 << 28, None, "")).find("chosen")

@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from harness import HarnessError, deps, fdt, linux
+from harness import HarnessError, deps, linux
+from vmm import fdt
 
 
 def test_cpio_entries_are_newc_and_4_byte_aligned():

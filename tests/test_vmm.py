@@ -16,8 +16,10 @@ import pytest
 
 from harness import ROOT
 from vmm import hypercall, kvm
-from vmm.board import LAB_IMAGE_OFFSET, LAB_RAM, VIRTIO_MMIO_BASE
+from vmm.arch import arm64, x86_64
+from vmm.board import LAB_RAM
 from vmm.devices.demo import DEMO_BASE
+from vmm.devices.pl011 import UART_BASE
 from vmm.devices.virtio.queue import Virtqueue, VirtqueueError, VIRTQ_DESC_F_NEXT
 from vmm.memory import Memory
 
@@ -26,16 +28,20 @@ needs_kvm = pytest.mark.skipif(KVM_REASON is not None, reason=KVM_REASON or "")
 
 STRUCTS = ["kvm_run", "kvm_regs", "kvm_sregs", "kvm_segment", "kvm_dtable",
            "kvm_userspace_memory_region", "kvm_cpuid_entry2", "kvm_msr_entry", "kvm_irq_level",
-           "kvm_irqfd", "kvm_ioeventfd", "kvm_pit_config"]
+           "kvm_irqfd", "kvm_ioeventfd", "kvm_pit_config", "kvm_one_reg", "kvm_create_device",
+           "kvm_device_attr", "kvm_enable_cap"]
 IOCTLS = ["KVM_GET_API_VERSION", "KVM_CREATE_VM", "KVM_CHECK_EXTENSION", "KVM_GET_VCPU_MMAP_SIZE",
           "KVM_GET_SUPPORTED_CPUID", "KVM_CREATE_VCPU", "KVM_SET_USER_MEMORY_REGION",
           "KVM_SET_TSS_ADDR", "KVM_SET_IDENTITY_MAP_ADDR", "KVM_CREATE_IRQCHIP", "KVM_IRQ_LINE",
           "KVM_IRQFD", "KVM_CREATE_PIT2", "KVM_IOEVENTFD", "KVM_RUN", "KVM_GET_REGS",
           "KVM_SET_REGS", "KVM_GET_SREGS", "KVM_SET_SREGS", "KVM_SET_MSRS", "KVM_SET_CPUID2",
-          "KVM_GET_TSC_KHZ"]
+          "KVM_GET_TSC_KHZ", "KVM_GET_ONE_REG", "KVM_SET_ONE_REG", "KVM_CREATE_DEVICE",
+          "KVM_SET_DEVICE_ATTR", "KVM_ENABLE_CAP", "KVM_DEV_TYPE_ARM_VGIC_V3", "KVM_REG_ARM64", "KVM_REG_SIZE_U64"]
 OFFSETS = [("kvm_run", "exit_reason"), ("kvm_run", "io"), ("kvm_run", "mmio.data"),
            ("kvm_run", "kvm_valid_regs"), ("kvm_run", "s"), ("kvm_sregs", "cr0"),
-           ("kvm_sregs", "interrupt_bitmap"), ("kvm_ioeventfd", "fd"), ("kvm_segment", "unusable")]
+           ("kvm_sregs", "interrupt_bitmap"), ("kvm_ioeventfd", "fd"), ("kvm_segment", "unusable"),
+           ("kvm_device_attr", "attr"), ("kvm_device_attr", "addr"), ("kvm_one_reg", "addr"),
+           ("kvm_create_device", "flags")]
 CONSTANTS = [name for name in dir(kvm) if re.fullmatch(
     r"KVM_(EXIT_\w+|INTERNAL_ERROR_\w+|SYSTEM_EVENT_\w+|CAP_\w+|IOEVENTFD_FLAG_\w+|"
     r"IRQFD_FLAG_\w+|MEM_\w+|API_VERSION|NR_INTERRUPTS)", name) and name not in ("KVM_EXIT_IO_IN", "KVM_EXIT_IO_OUT")]
@@ -78,6 +84,15 @@ def test_structures_and_numbers_match_linux_kvm_h(tmp_path):
         assert getattr(kvm, n) == c[n], n
 
 
+def test_arm64_numbers_match_the_kvm_api_document():
+    """What x86's headers cannot compile (<asm/kvm.h> of arm64): the ids and
+    ioctls as Documentation/virt/kvm/api.rst lists them."""
+    assert arm64.PC == 0x6030_0000_0010_0040 and arm64.X(0) == 0x6030_0000_0010_0000
+    assert arm64.PSTATE == 0x6030_0000_0010_0042
+    assert arm64.ESR_EL1 == 0x6030_0000_0013_c290       # op0 3, op1 0, CRn 5, CRm 2, op2 0
+    assert (kvm.KVM_ARM_VCPU_INIT, kvm.KVM_ARM_PREFERRED_TARGET) == (0x4020_aeae, 0x8020_aeaf)
+
+
 def test_hypercall_numbers_match_the_abi_header():
     defines = dict(re.findall(r"#define\s+(HC_\w+)\s+\(?(-?\w+)\)?",
                               (ROOT / "hv" / "hypercall.h").read_text()))
@@ -85,10 +100,17 @@ def test_hypercall_numbers_match_the_abi_header():
         assert getattr(hypercall, name) == int(value, 0), name
 
 
-def test_board_matches_the_kvm_target_file():
+def test_board_matches_the_kvm_target_files():
     guest = tomllib.loads((ROOT / "qemu-configs" / "kvm.toml").read_text())["guest"]
     assert (guest["image_offset"], guest["ram_size"], guest["demo_base"], guest["virtio_base"]) \
-        == (LAB_IMAGE_OFFSET, LAB_RAM, DEMO_BASE, VIRTIO_MMIO_BASE)
+        == (x86_64.LAB_IMAGE_OFFSET, LAB_RAM, DEMO_BASE, x86_64.VIRTIO_MMIO_BASE)
+    target = tomllib.loads((ROOT / "qemu-configs" / "kvm-arm64.toml").read_text())
+    guest, platform = target["guest"], target["platform"]
+    assert (guest["ram_base"], guest["image_offset"], guest["ram_size"], guest["demo_base"],
+            guest["virtio_base"], guest["uart_base"], platform["gicd_base"],
+            platform["gicr_base"]) == \
+        (arm64.RAM_BASE, arm64.LAB_IMAGE_OFFSET, LAB_RAM, arm64.DEMO_BASE,
+         arm64.VIRTIO_MMIO_BASE, UART_BASE, arm64.GICD_BASE, arm64.GICR_BASE)
 
 
 # -- the virtqueue's checks, on plain memory (no KVM needed) --------------------------
@@ -276,3 +298,61 @@ def test_hc_param_hands_the_guest_its_values(tmp_path):
                          index.to_bytes(4, "little") + b"\xe7\xe0\xe6\xf4")
     assert vmm("--vm", f"g={guest(1)}", "--param", "g=5,42").returncode == 42
     assert vmm("--vm", f"g={guest(2)}", "--param", "g=5,42").returncode == hypercall.HC_ERR_INVAL & 0xff
+
+
+# -- the arm64 back end's pieces that need no arm64 KVM ---------------------------------
+
+def test_a_file_that_is_no_arm64_image_is_one_line():
+    with pytest.raises(arm64.BootError, match=r'^not an arm64 Image \(no "ARM\\x64" magic'):
+        arm64.linux_start(None, bytes(4096), None, "", [])
+
+
+def test_the_arm64_device_tree_describes_the_board(tmp_path):
+    """dtc decompiles the tree the VMM writes for a Linux guest: PSCI by HVC
+    (KVM's conduit), the GICv3 where KVM_SET_DEVICE_ATTR put it, the arch
+    timer's four PPIs, the PL011 and a virtio-mmio device on SPI 16."""
+    from tests.test_linux_files import tool
+    dtc = tool("dtc", "device-tree-compiler")
+    blob = arm64.device_tree(256 << 20, 1, "console=ttyAMA0",
+                             (0x4f000000, 0x4f100000), [(arm64.VIRTIO_MMIO_BASE, 0x200, 16)])
+    (tmp_path / "guest.dtb").write_bytes(blob)
+    source = subprocess.run([dtc, "-q", "-I", "dtb", "-O", "dts", str(tmp_path / "guest.dtb")],
+                            check=True, capture_output=True, text=True).stdout
+    for needed in ('method = "hvc";', 'compatible = "arm,gic-v3";',
+                   "reg = <0x00 0x8000000 0x00 0x10000 0x00 0x80a0000 0x00 0x20000>;",
+                   "interrupts = <0x01 0x0d 0x04 0x01 0x0e 0x04 0x01 0x0b 0x04 0x01 0x0a 0x04>;",
+                   "pl011@9000000 {", "virtio_mmio@a001000 {", "interrupts = <0x00 0x10 0x01>;",
+                   'stdout-path = "/pl011@9000000";', "linux,initrd-end = <0x00 0x4f100000>;",
+                   "reg = <0x00 0x40000000 0x00 0x10000000>;"):
+        assert needed in source, needed
+
+
+def test_pl011_model_flags_interrupts_and_primecell_id():
+    from vmm.devices import pl011
+
+    class Console:
+        def __init__(self):
+            self.out = bytearray()
+
+        def putc(self, byte):
+            self.out.append(byte)
+
+    class FakeVm:
+        lines = []
+
+        def irq_line(self, irq, level):
+            self.lines.append((irq, level))
+
+    uart = pl011.Pl011(Console())
+    uart.vm = FakeVm()
+    assert uart.read(pl011.UARTFR, 4) == pl011.FR_TXFE | pl011.FR_RXFE
+    assert [uart.read(pl011.UARTPERIPHID0 + 4 * i, 4) for i in range(8)] == \
+        list(pl011.PRIMECELL_ID)
+    uart.write(pl011.UARTDR, 4, ord("A"))
+    assert uart.console.out == b"A" and FakeVm.lines == []       # no interrupt enabled yet
+    uart.write(pl011.UARTIMSC, 4, pl011.INT_RX)
+    uart.receive(b"x")
+    assert FakeVm.lines == [(pl011.UART_SPI, 1)]
+    assert uart.read(pl011.UARTMIS, 4) == pl011.INT_RX and uart.read(pl011.UARTDR, 4) == ord("x")
+    assert FakeVm.lines[-1] == (pl011.UART_SPI, 0)
+    assert uart.read(pl011.UARTFR, 4) & pl011.FR_RXFE

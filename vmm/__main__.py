@@ -1,5 +1,5 @@
 """The command line, in the spirit of kvmtool's `lkvm run`:
-  python -m vmm run --kernel bzImage [--initrd I] [--cmdline S] [--disk FILE[,ro]]
+  python -m vmm run --kernel bzImage|Image [--initrd I] [--cmdline S] [--disk FILE[,ro]]
                     [--mem 256M] [--cpus 1] [--timeout S] [--notify mmio|ioeventfd]
   python -m vmm run --vm NAME=guest.bin[,real-mode] ...   (the lab's test guests)
 It prints the bare-metal core's console protocol ("[vm] ..." lines, "hv: vm
@@ -59,9 +59,11 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m vmm", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="boot a kernel, or the lab's test guests")
-    run.add_argument("--kernel", type=Path, help="a bzImage (Linux), or a lab guest's flat binary")
+    run.add_argument("--kernel", type=Path, help="Linux (x86: a bzImage; arm64: an Image), or a "
+                                                 "lab guest's flat binary")
     run.add_argument("--initrd", type=Path, help="the kernel's initramfs")
-    run.add_argument("--cmdline", help=f"the kernel command line (default {board.LINUX_CMDLINE!r})")
+    run.add_argument("--cmdline", help="the kernel command line (default: the architecture's "
+                                       "console, e.g. console=ttyS0 or console=ttyAMA0)")
     run.add_argument("--vm", type=vm_spec, action="append", default=[], metavar="NAME=FILE[,real-mode]",
                      help="a lab guest in a VM of its own (repeat for more VMs)")
     run.add_argument("--param", type=param_spec, action="append", default=[],
@@ -74,7 +76,8 @@ def parser() -> argparse.ArgumentParser:
                      help="how a virtio queue notification reaches the device: an MMIO exit "
                           "handled in the run loop, or an ioeventfd served by a device thread")
     run.add_argument("--mem", type=size, help="guest RAM (default 256M for Linux, 2M for a lab guest)")
-    run.add_argument("--cpus", type=int, default=1, help="vCPUs (1: no MP table yet)")
+    run.add_argument("--cpus", type=int, default=1,
+                     help="a Linux guest's vCPUs (arm64 only: x86 has no MP table yet)")
     run.add_argument("--timeout", type=float, help="stop every VM after this many seconds")
     run.add_argument("--dev", default="/dev/kvm", help="the KVM device (default /dev/kvm)")
     return p
@@ -100,9 +103,11 @@ def build_vms(args, kvm_fd: int, arch) -> list:
     virtio = virtio_devices(args)
     if args.vm and args.kernel:
         raise board.BoardError("--vm and --kernel exclude each other")
-    if args.kernel and args.kernel.is_file() and args.kernel.read_bytes()[0x202:0x206] == b"HdrS":
+    if args.kernel and args.kernel.is_file() and arch.is_linux_kernel(args.kernel.read_bytes()):
         return [board.linux_vm(kvm_fd, arch, args.kernel, args.initrd, args.cmdline,
-                               args.mem or 256 << 20, virtio)]
+                               args.mem or 256 << 20, virtio, args.cpus)]
+    if args.cpus != 1:
+        raise board.BoardError(f"--cpus {args.cpus}: a lab guest's VM has one vCPU")
     specs = args.vm or ([(args.kernel.stem, args.kernel, False)] if args.kernel else [])
     if not specs:
         raise board.BoardError("nothing to run: give --kernel or --vm")
@@ -125,8 +130,7 @@ CTRL_A, QUIT_KEY = 0x01, ord("x")
 def serve_stdin(vms) -> None:
     """A Linux guest's keyboard: our stdin into its UART. Ctrl-A x ends the
     VM (as in kvmtool and QEMU), since Ctrl-C now goes to the guest."""
-    from .devices.uart16550 import Uart16550
-    uart = next(d for d in vms[0].bus.devices if isinstance(d, Uart16550))
+    uart = vms[0].uart
     escape = False
     for byte in vconsole.stdin_bytes():
         if escape and byte == QUIT_KEY:
@@ -157,10 +161,10 @@ def raw_terminal():
 
 
 def run(args) -> int:
-    if args.cpus != 1:
-        raise board.BoardError(f"--cpus {args.cpus}: one vCPU per VM for now (more would need "
-                               f"their ACPI MADT entries and a thread each)")
     arch = arch_pkg.current()
+    if not 1 <= args.cpus <= arch.MAX_CPUS:
+        raise board.BoardError(f"--cpus {args.cpus}: a VM on {arch.NAME} has at least 1 vCPU "
+                               f"and at most {arch.MAX_CPUS}{arch.MAX_CPUS_WHY}")
     kvm_fd = kvm.open_kvm(args.dev)
     vconsole.hv(f"teaching VMM on KVM (vmm/), {arch.NAME}, {max(len(args.vm), 1)} VM(s)")
     vms = build_vms(args, kvm_fd, arch)

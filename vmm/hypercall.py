@@ -1,14 +1,17 @@
 """Hypercalls under KVM: the lab's ABI (hv/hypercall.h, the same numbers,
-arguments and results as on the bare-metal cores), carried by an OUT to
-port HC_PORT because KVM keeps VMCALL/VMMCALL for itself. The number is in
-RAX, the arguments in RDI, RSI, RDX; the VMM reads them with KVM_GET_REGS
-and writes the result into RAX with KVM_SET_REGS. Every guest argument is
+arguments and results as on the bare-metal cores), carried by a store to a
+doorbell because KVM keeps the hypercall instruction for itself: x86's
+VMCALL/VMMCALL, arm64's HVC (PSCI, SMCCC). x86: an OUT to port HC_PORT,
+number in RAX, arguments in RDI, RSI, RDX; arm64: a store of x0 to the
+HC_DOORBELL page, arguments in x1..x3. The architecture (vmm/arch/) reads
+them from the vCPU and writes the result register. Every guest argument is
 checked before use, as in hv/hypercall.c."""
 import os
 
 from . import vconsole
 
-HC_PORT = 0xe0          # the doorbell: `outl %eax, $HC_PORT`
+HC_PORT = 0xe0          # x86's doorbell: `outl %eax, $HC_PORT`
+HC_DOORBELL = 0x0b000000    # arm64's: `str x0, [HC_DOORBELL]`
 HC_VERSION, HC_PUTCHAR, HC_PUTS, HC_VM_ID, HC_YIELD, HC_EXIT, HC_ECHO, HC_PARAM = range(8)
 HC_ABI_VERSION = 1
 HC_PUTS_MAX = 4096
@@ -30,8 +33,8 @@ def _puts(vm, gpa: int, length: int) -> int:
 
 
 def handle_hypercall(vcpu) -> None:
-    vm, regs = vcpu.vm, vcpu.get_regs()
-    number, a, b, c = regs.rax, regs.rdi, regs.rsi, regs.rdx
+    vm = vcpu.vm
+    number, a, b, c = vm.arch.hypercall_args(vcpu)
     if number == HC_VERSION:
         result = HC_ABI_VERSION
     elif number == HC_PUTCHAR:
@@ -54,5 +57,4 @@ def handle_hypercall(vcpu) -> None:
         result = vm.params[a] if a < len(vm.params) else HC_ERR_INVAL
     else:
         result = HC_ERR_UNKNOWN
-    regs.rax = result & U64
-    vcpu.set_regs(regs)
+    vm.arch.hypercall_result(vcpu, result & U64)

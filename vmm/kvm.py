@@ -1,5 +1,5 @@
 """The KVM API from Python: the ioctl numbers and ctypes structures of
-<linux/kvm.h> (and <asm/kvm.h> for x86), named as there, so a reader can
+<linux/kvm.h> (and <asm/kvm.h> for x86 and arm64), named as there, so a reader can
 put this file beside the header. tests/test_vmm.py holds every size and
 number to the real header, compiled by the C compiler."""
 import ctypes
@@ -107,6 +107,62 @@ def kvm_cpuid2(n: int):
     return kvm_cpuid2
 
 
+# -- arm64 (<asm/kvm.h> of arm64) ---------------------------------------------------
+KVM_ARM_NUM_FEATURES = 7
+
+
+class kvm_vcpu_init(Struct):
+    _fields_ = [("target", u32), ("features", u32 * KVM_ARM_NUM_FEATURES)]
+
+
+KVM_ARM_VCPU_POWER_OFF = 0          # feature bits of kvm_vcpu_init.features[0]
+KVM_ARM_VCPU_PSCI_0_2 = 2
+
+
+class kvm_one_reg(Struct):
+    _fields_ = [("id", u64), ("addr", u64)]
+
+
+# A register's id: KVM_REG_ARM64 | size | class | index (Documentation/virt/kvm/api.rst 4.68)
+KVM_REG_ARM64 = 0x6000_0000_0000_0000
+KVM_REG_SIZE_U64 = 0x0030_0000_0000_0000
+KVM_REG_ARM_COPROC_SHIFT = 16
+KVM_REG_ARM_CORE = 0x0010 << KVM_REG_ARM_COPROC_SHIFT
+KVM_REG_ARM64_SYSREG = 0x0013 << KVM_REG_ARM_COPROC_SHIFT
+# struct kvm_regs { struct user_pt_regs { x[31], sp, pc, pstate }, sp_el1, elr_el1, spsr[5], ... }:
+# a core register's index is its byte offset in struct kvm_regs over 4
+CORE_OFFSET_X0, CORE_OFFSET_SP, CORE_OFFSET_PC, CORE_OFFSET_PSTATE = 0, 31 * 8, 32 * 8, 33 * 8
+CORE_OFFSET_SP_EL1, CORE_OFFSET_ELR_EL1, CORE_OFFSET_SPSR_EL1 = 34 * 8, 35 * 8, 36 * 8
+
+
+def arm64_core_reg(offset: int) -> int:
+    return KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | offset // 4
+
+
+def arm64_sys_reg(op0: int, op1: int, crn: int, crm: int, op2: int) -> int:
+    return (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG
+            | op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2)
+
+
+class kvm_create_device(Struct):
+    _fields_ = [("type", u32), ("fd", u32), ("flags", u32)]
+
+
+class kvm_device_attr(Struct):
+    _fields_ = [("flags", u32), ("group", u32), ("attr", u64), ("addr", u64)]
+
+
+KVM_DEV_TYPE_ARM_VGIC_V3 = 7
+KVM_DEV_ARM_VGIC_GRP_ADDR = 0
+KVM_DEV_ARM_VGIC_GRP_NR_IRQS = 3
+KVM_DEV_ARM_VGIC_GRP_CTRL = 4
+KVM_DEV_ARM_VGIC_CTRL_INIT = 0
+KVM_VGIC_V3_ADDR_TYPE_DIST = 2
+KVM_VGIC_V3_ADDR_TYPE_REDIST = 3
+KVM_ARM_IRQ_TYPE_SHIFT = 24         # kvm_irq_level.irq on arm64: type, vCPU, number
+KVM_ARM_IRQ_TYPE_SPI = 1
+
+
 # -- interrupts and event fds --------------------------------------------------
 class kvm_irq_level(Struct):
     _fields_ = [("irq", u32), ("level", u32)]        # irq is a union with status
@@ -161,10 +217,14 @@ class _system_event(Struct):
     _fields_ = [("type", u32), ("ndata", u32), ("data", u64 * 16)]
 
 
+class _arm_nisv(Struct):
+    _fields_ = [("esr_iss", u64), ("fault_ipa", u64)]
+
+
 class _exit_union(ctypes.Union):
     _fields_ = [("hw", _hw), ("fail_entry", _fail_entry), ("ex", _ex), ("io", _io),
                 ("mmio", _mmio), ("internal", _internal), ("system_event", _system_event),
-                ("padding", ctypes.c_char * 256)]
+                ("arm_nisv", _arm_nisv), ("padding", ctypes.c_char * 256)]
 
 
 SYNC_REGS_SIZE_BYTES = 2048
@@ -194,6 +254,7 @@ KVM_EXIT_INTR = 10
 KVM_EXIT_NMI = 16
 KVM_EXIT_INTERNAL_ERROR = 17
 KVM_EXIT_SYSTEM_EVENT = 24
+KVM_EXIT_ARM_NISV = 28
 KVM_EXIT_X86_RDMSR = 29
 KVM_EXIT_X86_WRMSR = 30
 EXIT_REASON_NAMES = {v: k for k, v in globals().items() if k.startswith("KVM_EXIT_")}
@@ -217,6 +278,12 @@ KVM_CAP_SET_TSS_ADDR = 4
 KVM_CAP_IRQFD = 32
 KVM_CAP_IOEVENTFD = 36
 KVM_CAP_MAX_VCPUS = 66
+KVM_CAP_ARM_NISV_TO_USER = 177
+
+
+class kvm_enable_cap(Struct):
+    _fields_ = [("cap", u32), ("flags", u32), ("args", u64 * 4), ("pad", u8 * 64)]
+
 
 KVM_API_VERSION = 12
 
@@ -246,6 +313,13 @@ KVM_SET_SREGS = _IOW(0x84, kvm_sregs)
 KVM_SET_MSRS = _IOW(0x89, kvm_msrs(0))
 KVM_SET_CPUID2 = _IOW(0x90, kvm_cpuid2(0))
 KVM_GET_TSC_KHZ = _IO(0xa3)
+KVM_ENABLE_CAP = _IOW(0xa3, kvm_enable_cap)     # a VM's fd (or a vCPU's)
+KVM_GET_ONE_REG = _IOW(0xab, kvm_one_reg)
+KVM_SET_ONE_REG = _IOW(0xac, kvm_one_reg)
+KVM_ARM_VCPU_INIT = _IOW(0xae, kvm_vcpu_init)
+KVM_ARM_PREFERRED_TARGET = _IOR(0xaf, kvm_vcpu_init)
+KVM_CREATE_DEVICE = _IOWR(0xe0, kvm_create_device)
+KVM_SET_DEVICE_ATTR = _IOW(0xe1, kvm_device_attr)
 
 
 class KvmError(Exception):

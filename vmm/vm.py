@@ -12,7 +12,7 @@ from collections import Counter
 
 from . import kvm, vconsole
 from .devices import MMIO, PIO, Bus
-from .hypercall import HC_PORT, handle_hypercall
+from .hypercall import handle_hypercall
 from .memory import Memory
 
 # The bare-metal core's exit kinds (hv/exit.h), in its order: the statistics
@@ -20,8 +20,8 @@ from .memory import Memory
 EXIT_KINDS = ("hypercall", "mmio", "pio", "sysreg", "halt", "firmware", "paging", "timer",
               "irq", "unhandled")
 KICK_SIGNAL = signal.SIGUSR1      # interrupts a vCPU thread's KVM_RUN (stop, timeout)
-TSS_ADDR = 0xfffbd000
-EXIT_TIMEOUT = 124                # the VMM's status when --timeout stopped a VM (as timeout(1))             # three pages KVM (Intel) needs for real mode, below 4 GiB
+EXIT_TIMEOUT = 124                # the VMM's status when --timeout stopped a VM (as timeout(1))
+ESR_ISS_WNR = 1 << 6              # arm64 data abort: write, not read (Arm ARM, ESR_ELx.ISS)
 
 
 class Vcpu:
@@ -50,6 +50,18 @@ class Vcpu:
 
     def set_sregs(self, sregs: kvm.kvm_sregs) -> None:
         kvm.ioctl(self.fd, kvm.KVM_SET_SREGS, sregs, "KVM_SET_SREGS")
+
+    def get_reg(self, reg_id: int) -> int:
+        """One register by its KVM id (KVM_GET_ONE_REG: arm64's way)."""
+        value = ctypes.c_uint64()
+        kvm.ioctl(self.fd, kvm.KVM_GET_ONE_REG,
+                  kvm.kvm_one_reg(id=reg_id, addr=ctypes.addressof(value)), "KVM_GET_ONE_REG")
+        return value.value
+
+    def set_reg(self, reg_id: int, value: int) -> None:
+        cell = ctypes.c_uint64(value)
+        kvm.ioctl(self.fd, kvm.KVM_SET_ONE_REG,
+                  kvm.kvm_one_reg(id=reg_id, addr=ctypes.addressof(cell)), "KVM_SET_ONE_REG")
 
     def io_data(self, size: int, count: int) -> memoryview:
         """The bytes of a KVM_EXIT_IO: they sit in the kvm_run page."""
@@ -95,9 +107,15 @@ def handle_device(vcpu, space: str, addr: int, size: int, is_write: bool, data: 
             .to_bytes(size, "little")
 
 
+def is_doorbell(vcpu, space: str, addr: int, is_write: bool) -> bool:
+    """A store to the hypercall doorbell (hv/hypercall.h: x86's HC_PORT,
+    arm64's HC_DOORBELL page): the lab's hypercall, not a device access."""
+    return is_write and (space, addr) == vcpu.vm.arch.HC_DOORBELL
+
+
 def handle_io(vcpu):                        # KVM_EXIT_IO: IN or OUT
     io = vcpu.run.io
-    if io.port == HC_PORT and io.direction == kvm.KVM_EXIT_IO_OUT:
+    if is_doorbell(vcpu, PIO, io.port, io.direction == kvm.KVM_EXIT_IO_OUT):
         vcpu.exits["hypercall"] += 1
         return handle_hypercall(vcpu)
     vcpu.exits["pio"] += 1
@@ -108,8 +126,11 @@ def handle_io(vcpu):                        # KVM_EXIT_IO: IN or OUT
 
 
 def handle_mmio(vcpu):                      # KVM_EXIT_MMIO: a load/store with no memory slot
-    vcpu.exits["mmio"] += 1
     m = vcpu.run.mmio
+    if is_doorbell(vcpu, MMIO, m.phys_addr, bool(m.is_write)):
+        vcpu.exits["hypercall"] += 1
+        return handle_hypercall(vcpu)
+    vcpu.exits["mmio"] += 1
     data = memoryview(vcpu.run_page)[kvm.kvm_run.u.offset + kvm._mmio.data.offset:][:8]
     handle_device(vcpu, MMIO, m.phys_addr, m.len, bool(m.is_write), data)
 
@@ -160,6 +181,12 @@ def handle_system_event(vcpu):              # KVM_EXIT_SYSTEM_EVENT: PSCI-style 
         vcpu.vm.stop_with_report(vcpu, f"system event {kind} (KVM_EXIT_SYSTEM_EVENT)")
 
 
+def handle_arm_nisv(vcpu):                  # KVM_EXIT_ARM_NISV: arm64, a device access
+    vcpu.exits["mmio"] += 1                 # without a syndrome (ISV=0): LDP, writeback
+    vcpu.vm.stop_with_report(vcpu, "a data abort without a syndrome (ISV=0): KVM cannot "
+                             "emulate it")
+
+
 def handle_unhandled(vcpu):
     vcpu.exits["unhandled"] += 1
     reason = vcpu.run.exit_reason
@@ -177,25 +204,26 @@ EXIT_HANDLERS = {
     kvm.KVM_EXIT_FAIL_ENTRY: handle_fail_entry,
     kvm.KVM_EXIT_INTERNAL_ERROR: handle_internal_error,
     kvm.KVM_EXIT_SYSTEM_EVENT: handle_system_event,
+    kvm.KVM_EXIT_ARM_NISV: handle_arm_nisv,
 }
 
 
 class VM:
     """One KVM VM: RAM in one memory slot, an in-kernel interrupt controller
-    (PIC, IOAPIC, a LAPIC per vCPU), devices on a bus, and vCPU threads."""
+    (x86: PIC, IOAPIC, a LAPIC per vCPU; arm64: a GICv3), devices on a bus,
+    and vCPU threads. What differs by architecture is in `arch`."""
 
     def __init__(self, kvm_fd: int, vm_id: int, name: str, mem_size: int, console, arch,
                  cpus: int = 1):
         self.kvm_fd, self.id, self.name, self.console, self.arch = kvm_fd, vm_id, name, console, arch
         self.fd = kvm.ioctl(kvm_fd, kvm.KVM_CREATE_VM, 0, "KVM_CREATE_VM")
-        kvm.ioctl(self.fd, kvm.KVM_SET_TSS_ADDR, TSS_ADDR, "KVM_SET_TSS_ADDR")
-        kvm.ioctl(self.fd, kvm.KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP")
-        kvm.ioctl(self.fd, kvm.KVM_CREATE_PIT2, kvm.kvm_pit_config(), "KVM_CREATE_PIT2")
-        self.memory = Memory(mem_size)
+        arch.create_vm(self)
+        self.memory = Memory(mem_size, arch.RAM_BASE)
         self.memory.register(self.fd)
         self.bus = Bus()
         mmap_size = kvm.ioctl(kvm_fd, kvm.KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE")
         self.vcpus = [Vcpu(self, i, mmap_size) for i in range(cpus)]
+        arch.create_vcpus(self)
         self.stopped, self.why, self.status = False, None, 0
         self.timed_out = None             # seconds, once --timeout has run out
         self.params = []                  # what HC_PARAM hands the guest (--param)
@@ -205,8 +233,10 @@ class VM:
         return self.bus.attach(self, device)
 
     def irq_line(self, irq: int, level: int) -> None:
-        """Drive an interrupt line of the in-kernel PIC/IOAPIC (KVM_IRQ_LINE)."""
-        kvm.ioctl(self.fd, kvm.KVM_IRQ_LINE, kvm.kvm_irq_level(irq=irq, level=level),
+        """Drive an interrupt line of the in-kernel PIC/IOAPIC or GIC
+        (KVM_IRQ_LINE): `irq` is the GSI (x86) or the SPI's number (arm64)."""
+        kvm.ioctl(self.fd, kvm.KVM_IRQ_LINE,
+                  kvm.kvm_irq_level(irq=self.arch.irq_line_number(irq), level=level),
                   "KVM_IRQ_LINE")
 
     def irqfd(self, fd: int, gsi: int) -> None:
@@ -262,6 +292,10 @@ class VM:
             lines.append(f"{'store to' if m.is_write else 'load from'} guest-physical "
                          f"0x{m.phys_addr:x}, {m.len}-byte" +
                          (f", value 0x{value:x}" if m.is_write else ""))
+        elif reason == kvm.KVM_EXIT_ARM_NISV:
+            n = run.arm_nisv
+            lines.append(f"data abort at guest-physical 0x{n.fault_ipa:x}, ESR_EL2 ISS "
+                         f"0x{n.esr_iss:x} (ISV=0, {'write' if n.esr_iss & ESR_ISS_WNR else 'read'})")
         try:
             lines += self.arch.register_lines(vcpu)
         except kvm.KvmError as e:

@@ -1,15 +1,47 @@
 """x86_64: how a vCPU starts. KVM creates it as a PC CPU leaves reset (16-bit
 real mode); a boot loader's work is ours: identity page tables and a GDT in
 guest RAM, the registers of 64-bit mode (KVM_SET_SREGS/KVM_SET_REGS), the
-CPUID table KVM answers from (KVM_SET_CPUID2), and for Linux the boot
-protocol (Documentation/arch/x86/boot.rst): setup header, boot_params
-("zero page") with an e820 map, command line, initrd, 64-bit entry."""
-import ctypes
+CPUID table KVM answers from (KVM_SET_CPUID2), the PC's devices on the lab
+and Linux boards, and for Linux the boot protocol (Documentation/arch/x86/
+boot.rst): setup header, boot_params ("zero page") with an e820 map,
+command line, initrd, 64-bit entry."""
 import struct
 
 from .. import kvm
+from ..devices import PIO, Unclaimed
+from ..hypercall import HC_PORT
 
 NAME = "x86_64"
+RAM_BASE = 0                            # guest-physical RAM starts at 0, as on a PC
+HC_DOORBELL = (PIO, HC_PORT)            # the lab's hypercall: `outl %eax, $HC_PORT`
+TSS_ADDR = 0xfffbd000                   # three pages KVM (Intel) needs for real mode, below 4 GiB
+MAX_CPUS, MAX_CPUS_WHY = 1, " (more would need ACPI MADT entries)"
+
+
+# -- the VM and its vCPUs (vmm/vm.py calls these) ----------------------------------
+def create_vm(vm) -> None:
+    """The PC's interrupt controllers and timer, inside KVM."""
+    kvm.ioctl(vm.fd, kvm.KVM_SET_TSS_ADDR, TSS_ADDR, "KVM_SET_TSS_ADDR")
+    kvm.ioctl(vm.fd, kvm.KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP")
+    kvm.ioctl(vm.fd, kvm.KVM_CREATE_PIT2, kvm.kvm_pit_config(), "KVM_CREATE_PIT2")
+
+
+def create_vcpus(vm) -> None:
+    """Nothing more: KVM made each vCPU as a PC CPU leaves reset."""
+
+
+def irq_line_number(irq: int) -> int:
+    return irq                          # KVM_IRQ_LINE takes the GSI itself
+
+
+def hypercall_args(vcpu) -> tuple[int, int, int, int]:
+    regs = vcpu.hypercall_regs = vcpu.get_regs()
+    return regs.rax, regs.rdi, regs.rsi, regs.rdx
+
+
+def hypercall_result(vcpu, value: int) -> None:
+    vcpu.hypercall_regs.rax = value
+    vcpu.set_regs(vcpu.hypercall_regs)
 
 PAGE_SIZE, LARGE_PAGE, GiB = 0x1000, 0x20_0000, 1 << 30
 PTE_P, PTE_W, PTE_PS = 1 << 0, 1 << 1, 1 << 7
@@ -71,7 +103,7 @@ def long_mode(vcpu, entry: int, stack: int, rsi: int = 0) -> None:
 REAL_MODE_LIMIT, REAL_MODE_SP, PARAGRAPH = 0xffff, 0xfff0, 16
 
 
-def real_mode(vcpu, entry: int) -> None:
+def real_mode_start(vcpu, entry: int) -> None:
     """Start as a PC after reset, but at `entry` (a multiple of 16):
     CS = DS = ES = SS = entry / 16, IP = 0, protection and paging off."""
     s = vcpu.get_sregs()
@@ -213,3 +245,82 @@ def load_linux(memory, kernel: bytes, initrd: bytes | None, cmdline: str,
         struct.pack_into("<QQI", params, OFF_E820_TABLE + 20 * i, *entry)
     memory.write(BOOT_PARAMS, bytes(params))
     return KERNEL_LOAD + ENTRY_64, BOOT_PARAMS
+
+
+# -- the boards (vmm/board.py): which devices sit where, how a guest starts -------
+KERNEL_FORMAT = "bzImage"
+LAB_IMAGE_OFFSET = 0x1_0000           # qemu-configs/kvm.toml [guest] image_offset
+COM2_PORT, COM2_IRQ = 0x2f8, 3
+VIRTIO_MMIO_BASE = 0xd000_0000        # above any RAM we give, below 4 GiB
+VIRTIO_FIRST_IRQ = 5
+LINUX_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nokbd"
+# virtio-mmio devices reach Linux through ACPI (acpi.py): Debian's kernel
+# lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so virtio_mmio.device= would do nothing
+
+
+def _common_devices(vm, console):
+    """COM1 (IRQ 4), the i8042, the PM1a power-off register, the debug-exit
+    port; returns the UART, the guest's keyboard."""
+    from ..devices.debug_exit import DebugExit
+    from ..devices.i8042 import I8042
+    from ..devices.poweroff import PowerOff
+    from ..devices.uart16550 import Uart16550
+    uart = vm.attach(Uart16550(console))
+    vm.attach(I8042())
+    vm.attach(PowerOff())
+    vm.attach(DebugExit())
+    return uart
+
+
+def lab_devices(vm):
+    """The lab board: the common devices, the mmio lesson's demo device,
+    COM2 as a sink and a marker port (the I/O lesson)."""
+    from .. import vconsole
+    from ..devices.demo import Demo
+    from ..devices.marker import Marker
+    from ..devices.uart16550 import Uart16550
+    uart = _common_devices(vm, vm.console)
+    vm.attach(Demo())
+    vm.attach(Uart16550(vconsole.NullConsole(), COM2_PORT, COM2_IRQ))   # the I/O lesson's sink
+    vm.attach(Marker())
+    return uart
+
+
+def lab_start(vm, real_mode: bool) -> None:
+    """64-bit mode on our page tables (or real mode) at the image, the
+    lab's CPUID leaves."""
+    _set_cpuid(vm, lab_leaves=True)
+    if real_mode:
+        real_mode_start(vm.vcpus[0], LAB_IMAGE_OFFSET)
+    else:
+        write_boot_tables(vm.memory)
+        long_mode(vm.vcpus[0], LAB_IMAGE_OFFSET, stack=vm.memory.size)
+
+
+def linux_devices(vm):
+    """A PC's: the common devices, and all ones from any other port (an ISA
+    bus with nothing on it)."""
+    uart = _common_devices(vm, vm.console)
+    vm.bus.fallback[PIO] = Unclaimed()
+    vm.bus.fallback[PIO].vm = vm
+    return uart
+
+
+def linux_start(vm, kernel: bytes, initrd: bytes | None, cmdline: str, virtio) -> None:
+    from . import acpi
+    entry, boot_params = load_linux(vm.memory, kernel, initrd, cmdline,
+                                    acpi.write_tables(vm.memory, virtio))
+    _set_cpuid(vm, lab_leaves=False)
+    write_boot_tables(vm.memory)
+    long_mode(vm.vcpus[0], entry, stack=BOOT_STACK, rsi=boot_params)
+
+
+def is_linux_kernel(image: bytes) -> bool:
+    return image[OFF_HEADER:OFF_HEADER + 4] == HDR_MAGIC
+
+
+def _set_cpuid(vm, lab_leaves: bool) -> None:
+    for vcpu in vm.vcpus:
+        tsc_khz = kvm.ioctl(vcpu.fd, kvm.KVM_GET_TSC_KHZ, 0, "KVM_GET_TSC_KHZ")
+        table = cpuid_table(vm.kvm_fd, tsc_khz, lab_leaves)
+        kvm.ioctl(vcpu.fd, kvm.KVM_SET_CPUID2, table, "KVM_SET_CPUID2")

@@ -1,13 +1,11 @@
 """A 16550A UART at COM1 (I/O ports 0x3f8-0x3ff) with its interrupt, IRQ 4:
 enough of the chip for Linux's 8250 driver and for a polling lab guest.
 Transmission is instant, so the transmitter is always empty; received bytes
-(our stdin) wait in a FIFO. The interrupt line follows the chip's rule:
-raised while an enabled condition holds (IER), the highest one named in IIR.
+(our stdin) wait in a FIFO (uart.py). The interrupt line follows the chip's
+rule: raised while an enabled condition holds (IER), the highest one named in IIR.
 Register names as in the 16550 data sheet and Linux's serial_reg.h."""
-import threading
-from collections import deque
-
-from . import PIO, Device
+from . import PIO
+from .uart import Uart
 
 COM1_PORT, COM1_IRQ = 0x3f8, 4
 RBR = THR = DLL = 0     # receive buffer / transmit holding / divisor latch low (DLAB=1)
@@ -30,19 +28,15 @@ LSR_TEMT = 0x40         # transmitter empty
 MSR_DCD_DSR_CTS = 0xb0  # carrier, data set ready, clear to send: a cable is plugged in
 
 
-class Uart16550(Device):
+class Uart16550(Uart):
     space = PIO
     size = 8
 
     def __init__(self, console, base: int = COM1_PORT, irq: int = COM1_IRQ):
-        super().__init__(base)
+        super().__init__(console, base, irq)
         self.name = f"16550@0x{base:x}"
-        self.console, self.irq = console, irq
-        self.lock = threading.Lock()     # the vCPU thread and the stdin thread
         self.regs = {IER: 0, LCR: 0, MCR: 0, SCR: 0, DLL: 0, DLM: 0, FCR: 0}
-        self.rx = deque()
         self.thri_pending = False        # "THR empty" is an interrupt until IIR is read
-        self.line_level = 0
 
     # -- the interrupt line --------------------------------------------------
     def _pending(self) -> int:
@@ -52,19 +46,10 @@ class Uart16550(Device):
             return IIR_THRI
         return IIR_NO_INT
 
-    def _update_irq(self) -> None:
-        level = int(self._pending() != IIR_NO_INT)
-        if level != self.line_level:
-            self.line_level = level
-            self.vm.irq_line(self.irq, level)
+    def _asserted(self) -> bool:
+        return self._pending() != IIR_NO_INT
 
     # -- registers ---------------------------------------------------------------
-    def read(self, offset: int, size: int) -> int:
-        with self.lock:
-            value = self._read(offset)
-            self._update_irq()
-            return value
-
     def _read(self, offset: int) -> int:
         dlab = self.regs[LCR] & LCR_DLAB
         if offset == RBR:
@@ -81,12 +66,6 @@ class Uart16550(Device):
         if offset == MSR:
             return MSR_DCD_DSR_CTS
         return self.regs.get(offset, 0)
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        value &= 0xff
-        with self.lock:
-            self._write(offset, value)
-            self._update_irq()
 
     def _write(self, offset: int, value: int) -> None:
         dlab = self.regs[LCR] & LCR_DLAB
@@ -105,13 +84,3 @@ class Uart16550(Device):
             self.regs[FCR] = value
         elif offset in (LCR, MCR, SCR):
             self.regs[offset] = value
-
-    # -- the keyboard side -------------------------------------------------------
-    def receive(self, data: bytes) -> None:
-        """Bytes typed on our stdin, for the guest to read."""
-        with self.lock:
-            self.rx.extend(data)
-            self._update_irq()
-
-    def stop(self) -> None:
-        self.console.flush()

@@ -1,5 +1,7 @@
 /* arm64 guest primitives: HVC hypercalls (number in x0, arguments in
- * x1..x3, result in x0), the generic timer's counter, and the PL011 UART. */
+ * x1..x3, result in x0; on the "kvm" board, built with BOARD_KVM, a store
+ * of x0 to HC_DOORBELL, see hv/hypercall.h), the generic timer's counter,
+ * and the PL011 UART. */
 #pragma once
 #include "types.h"
 
@@ -10,7 +12,12 @@ static inline s64 hypercall(u64 nr, u64 a, u64 b, u64 c)
 	register u64 x2 __asm__("x2") = b;
 	register u64 x3 __asm__("x3") = c;
 
+#ifdef BOARD_KVM
+	__asm__ volatile("str %0, [%4]" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3),
+			 "r"((u64)HC_DOORBELL) : "memory");
+#else
 	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
+#endif
 	return (s64)x0;
 }
 
@@ -57,7 +64,13 @@ static inline void cpu_relax(void)
 #define sysreg_read(reg) ({ u64 _v; __asm__ volatile("mrs %0, " #reg : "=r"(_v)); _v; })
 #define sysreg_write(reg, v) __asm__ volatile("msr " #reg ", %0; isb" : : "r"((u64)(v)) : "memory")
 
-/* An SMC: a call to firmware (PSCI), which the hypervisor answers. */
+/* An SMC: a call to firmware (PSCI), which the hypervisor answers. KVM
+ * takes PSCI by HVC instead (it answers an SMC with -1): BOARD_KVM. */
+#ifdef BOARD_KVM
+#define PSCI_CONDUIT	"hvc #0"
+#else
+#define PSCI_CONDUIT	"smc #0"
+#endif
 static inline s64 smc_call(u64 function, u64 a, u64 b, u64 c)
 {
 	register u64 x0 __asm__("x0") = function;
@@ -65,7 +78,7 @@ static inline s64 smc_call(u64 function, u64 a, u64 b, u64 c)
 	register u64 x2 __asm__("x2") = b;
 	register u64 x3 __asm__("x3") = c;
 
-	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	__asm__ volatile(PSCI_CONDUIT : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
 	return (s64)x0;
 }
 

@@ -1,9 +1,12 @@
 """A flattened device tree (FDT, the DTB format of the Devicetree
 Specification, chapter 5) read into nodes and properties, edited, and
-written back: enough to derive a guest's DTB from the board's. Written by
-hand because the format is part of the lesson (a hypervisor describes the
-machine it gives a guest); tests/test_linux_files.py has dtc, the
-reference tool, read back what it writes."""
+written back: enough to derive a guest's DTB from the board's (the
+harness, for the EL2 hypervisor's Linux guest) or to write one from
+nothing (the VMM's arm64 board, vmm/arch/arm64.py). Written by hand, with
+Python's standard library only (the VMM runs on Debian's bare Python),
+because the format is part of the lesson: a hypervisor describes the
+machine it gives a guest. tests/test_linux_files.py has dtc, the reference
+tool, read back what it writes."""
 import struct
 from dataclasses import dataclass, field
 
