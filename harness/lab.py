@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, kvm_svm, linux,
-               logs, progress)
+from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, hosted, kvm_svm,
+               linux, logs, progress)
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios, runnable
@@ -87,6 +87,10 @@ def setup(echo=print) -> None:
     packages = sorted({p for t in all_targets() for p in system_packages(t)} |
                       set(DEBUG_PACKAGES) | set(TEST_PACKAGES) |
                       set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES))
+    try:                            # the hosted module's build: the kernel's own headers
+        packages.append(hosted.headers_package())
+    except HarnessError as e:
+        echo(f"hosted: no linux-headers package named yet ({e}); `./lab test` installs it")
     ensure_packages(packages, echo)
     containers.ensure_runtime(echo)          # libseccomp's binding, linked into the venv
     echo(f"system packages present: {' '.join(packages)}")

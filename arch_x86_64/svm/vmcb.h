@@ -127,6 +127,7 @@
 #define VMEXIT_VMSAVE         0x083
 #define VMEXIT_STGI           0x084
 #define VMEXIT_CLGI           0x085
+#define VMEXIT_SKINIT         0x086
 #define VMEXIT_NPF            0x400
 #define VMEXIT_INVALID        ((u64)-1) /* VMRUN refused the VMCB (bad state) */
 
