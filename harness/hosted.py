@@ -9,9 +9,14 @@ and makes hypercalls from user space. /init loads and unloads the module
 then prints dmesg: one boot holds every check (tests/test_hosted.py).
 
 Made here (never committed): build/hosted/module/ (a copy of hosted/, where
-Kbuild writes its objects), build/hosted/hosted-probe and
+Kbuild writes its objects, with the VMCS field table generated from
+arch_x86_64/vmx/vmcs_fields.toml), build/hosted/hosted-probe and
 build/hosted/MACHINE/initramfs.cpio."""
+import contextlib
 import dataclasses
+import os
+import re
+import threading
 import filecmp
 import shutil
 import stat
@@ -19,7 +24,9 @@ import subprocess
 from pathlib import Path
 
 from . import BUILD, ROOT, HarnessError, kvm_svm, linux
+from .build import vmcs_fields, write_if_changed
 from .deps import ensure_packages
+from .templates import render
 
 SOURCE = ROOT / "hosted"
 OUT = BUILD / "hosted"
@@ -40,8 +47,9 @@ class Machine:
     name: str
     cpu: str
     smp: int
-    icount: bool                # -icount shift=0: RDTSC counts instructions
+    icount: bool                # -icount shift=0: RDTSC counts instructions (Bochs: always)
     description: str
+    emulator: str = "qemu"      # or "bochs", booting GRUB from a CD image
 
 
 MACHINES = {
@@ -56,7 +64,22 @@ MACHINES = {
                                  "the same, one CPU, counting instructions"),
     "hosted-svm-nosvm": Machine("hosted-svm-nosvm", "qemu64,-svm", 1, False,
                                 "the same machine without AMD-V: the module must refuse"),
+    # VT-x: Bochs (QEMU's TCG has no VMX), one CPU, GRUB loading the kernel
+    # and initramfs from a CD image; RDTSC counts instructions there
+    "hosted-vmx": Machine("hosted-vmx", "corei7_skylake_x", 1, True,
+                          "the hosted module on Debian's amd64 Linux, Bochs with VT-x",
+                          emulator="bochs"),
 }
+BOCHS_MEMORY_MIB = "256"
+EMULATOR_TARGET = {"qemu": "kvm-svm", "bochs": "vmx"}     # whose emulator table each borrows
+GRUB_CFG = """set timeout=0
+set default=0
+menuentry "Debian's amd64 Linux with the hosted module" {{
+\tlinux /boot/bzImage {append}
+\tinitrd /boot/initrd
+\tboot
+}}
+"""
 
 
 def headers_package() -> str:
@@ -105,6 +128,9 @@ def build(echo=print) -> tuple[Path, Path]:
     if not headers_dir().is_dir():
         raise HarnessError(f"{headers_dir()}: not there after installing {headers_package()}")
     _sync_sources()
+    # the bare-metal core's VMCS field table, rendered as its build renders it
+    write_if_changed(MODULE_DIR / "vmcs_fields.h",
+                     render("x86_64/vmcs_fields.h.j2", fields=vmcs_fields()))
     _run(["make", "-s", "-C", str(headers_dir()), f"M={MODULE_DIR}", f"LAB_ROOT={ROOT}",
           "modules"], f"building the module against {headers_package()}")
     _run(["gcc", "-static", "-O2", "-Wall", "-Werror", f"-I{SOURCE}", "-o", str(PROBE),
@@ -113,8 +139,9 @@ def build(echo=print) -> tuple[Path, Path]:
 
 
 def init_script() -> str:
-    """/init: `lab.cycles=N` rounds of insmod, the probe on every CPU, the
-    workload, the exit counts and rmmod; then dmesg, and power off."""
+    """/init: first a load that must fail (broken_entry=1: an illegal guest
+    state), then `lab.cycles=N` rounds of insmod, the probe on every CPU,
+    the workload, the exit counts and rmmod; then dmesg, and power off."""
     return f"""#!/bin/sh
 export PATH=/bin
 /bin/busybox --install -s /bin
@@ -139,6 +166,8 @@ workload() {{
     echo "lab: workload: slept from $t0 to $t1"
 }}
 probe_all
+insmod /lib/hosted.ko broken_entry=1 && echo "lab: broken entry: loaded" || echo "lab: broken entry: refused"
+probe_all
 for n in $(seq 1 $(arg cycles)); do
     echo "lab: cycle $n: insmod"
     insmod /lib/hosted.ko || {{ echo "lab: cycle $n: insmod refused"; probe_all; break; }}
@@ -153,6 +182,7 @@ for n in $(seq 1 $(arg cycles)); do
 done
 echo "{DMESG_BEGIN}"; dmesg; echo "{DMESG_END}"
 echo "{DONE_MARKER}"
+sleep 1         # Bochs drops what its UART has not sent when the machine powers off
 poweroff -f
 """
 
@@ -170,30 +200,114 @@ def initramfs(machine: Machine) -> Path:
     return kvm_svm._write(OUT / machine.name / "initramfs.cpio", linux.cpio_archive(entries))
 
 
+def grub_iso(machine: Machine, append: str) -> Path:
+    """build/hosted/MACHINE/boot.iso: GRUB for the PC BIOS, with the kernel,
+    the initramfs and the command line (Bochs has no -kernel)."""
+    out = OUT / machine.name
+    root = out / "iso"
+    (root / "boot" / "grub").mkdir(parents=True, exist_ok=True)
+    for src, name in ((kvm_svm.AMD64.image, "bzImage"), (initramfs(machine), "initrd")):
+        if not (root / "boot" / name).exists() or \
+                not filecmp.cmp(src, root / "boot" / name, shallow=False):
+            shutil.copyfile(src, root / "boot" / name)
+    write_if_changed(root / "boot" / "grub" / "grub.cfg", GRUB_CFG.format(append=append))
+    iso = out / "boot.iso"
+    _run(["grub-mkrescue", "--install-modules=normal linux boot configfile", "--locales=",
+          "--fonts=", "--themes=", "-o", str(iso), str(root)], "grub-mkrescue")
+    return iso
+
+
 def launch(machine: Machine, run_dir: Path, cycles: int, bench: int = 0):
-    """QEMU (TCG, -icount) booting the machine with the module inside."""
+    """QEMU (TCG) or Bochs booting the machine with the module inside."""
     from .target import load_target
-    base = load_target("kvm-svm")
+    append = f"{MACHINE_CMDLINE} lab.cycles={cycles}" + (f" lab.bench={bench}" if bench else "")
+    if machine.emulator == "bochs":
+        base = load_target(EMULATOR_TARGET["bochs"])
+        target = dataclasses.replace(base, emulator=dict(base.emulator, cpu=machine.cpu,
+                                                         smp=machine.smp,
+                                                         memory=BOCHS_MEMORY_MIB))
+        return target.launch(grub_iso(machine, append), run_dir)
+    base = load_target(EMULATOR_TARGET["qemu"])
     target = dataclasses.replace(base, emulator=dict(base.emulator, cpu=machine.cpu,
                                                      smp=machine.smp, icount=machine.icount))
-    append = f"{MACHINE_CMDLINE} lab.cycles={cycles}" + (f" lab.bench={bench}" if bench else "")
     return target.launch(kvm_svm.AMD64.image, run_dir, initrd=initramfs(machine), append=append)
 
 
-def scenario(machine: Machine, timeout: float = 600):
+# Seconds of wall time: hang guards, many times a run (QEMU: about 20 s a
+# boot; Bochs: about 3 minutes, silent until /init under `quiet`).
+TIMEOUT = {"qemu": 600, "bochs": 1200}
+SILENCE = {"qemu": 180, "bochs": 600}
+
+
+def scenario(machine: Machine):
     """The boot as one console check: /init's end seen, no panic."""
     from .scenario import Scenario
     return Scenario(name=machine.name, vms={"machine": "machine"}, console_vm="machine",
                     expect={"machine": ["lab: hosted:", DONE_MARKER]},
                     forbid=["Kernel panic", "Oops", "BUG:", "general protection fault"],
-                    timeout=timeout, silence=180)
+                    timeout=TIMEOUT[machine.emulator], silence=SILENCE[machine.emulator])
 
 
 def run(machine_name: str, log: Path, cycles: int = 1, bench: int = 0, echo: bool = False):
     from . import console
     machine = MACHINES[machine_name]
-    return console.run(launch(machine, cycles=cycles, bench=bench, run_dir=log.with_suffix(".run")),
-                       scenario(machine), log, echo=echo, cwd=ROOT)
+    run_dir = log.with_suffix(".run")
+    launch_ = launch(machine, cycles=cycles, bench=bench, run_dir=run_dir)
+    with _screen_drained(run_dir if machine.emulator == "bochs" else None):
+        return console.run(launch_, scenario(machine), log, echo=echo, cwd=ROOT)
+
+
+@contextlib.contextmanager
+def _screen_drained(run_dir: Path | None):
+    """Bochs' `term` display writes the VGA screen to a pseudo-terminal of
+    its own, which nothing reads: once its 4 KiB buffer is full (cursor
+    updates over a Linux boot of a few emulated minutes), Bochs blocks in
+    write() for good. Read and drop it while Bochs runs (the short
+    bare-metal runs never fill it)."""
+    if run_dir is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def bochs_screens():
+        for proc in Path("/proc").iterdir():
+            try:
+                if str(run_dir) not in (proc / "cmdline").read_text():
+                    continue
+                for fd in (proc / "fd").iterdir():
+                    if os.readlink(fd) == "/dev/ptmx":
+                        index = re.search(r"tty-index:\s*(\d+)",
+                                          (proc / "fdinfo" / fd.name).read_text())
+                        if index:
+                            yield Path("/dev/pts") / index[1]
+            except OSError:
+                continue
+
+    def drain():
+        opened = {}
+        while not stop.wait(0.5):
+            for pts in bochs_screens():
+                if pts not in opened:
+                    try:
+                        opened[pts] = os.open(pts, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+                    except OSError:
+                        continue
+            for fd in opened.values():
+                try:
+                    while os.read(fd, 65536):
+                        pass
+                except OSError:
+                    pass
+        for fd in opened.values():
+            os.close(fd)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def between(lines: list[str], begin: str, end: str) -> list[list[str]]:
@@ -218,3 +332,33 @@ def exit_tables(lines: list[str]) -> list[dict[int, dict[str, int]]]:
         tables.append({int(w[0]): dict(zip(header, map(int, w[1:])))
                        for w in (row.split() for row in stretch[1:]) if w})
     return tables
+
+
+# -- ./lab bench --target hosted-svm / hosted-vmx -------------------------------------
+BENCH_ITERATIONS = 200
+BENCH_MACHINES = {"hosted-svm": "hosted-svm-icount", "hosted-vmx": "hosted-vmx"}
+BENCH_LINE = r"bench (\w+) (\d+)"
+
+
+def bench_metrics(lines: list[str]) -> dict[str, dict]:
+    """hosted-probe's medians, in instructions (RDTSC counts them here)."""
+    found = {m[1]: int(m[2]) for line in lines if (m := re.fullmatch(BENCH_LINE, line))}
+    if set(found) != {"cpuid_roundtrip", "hypercall_roundtrip"}:
+        raise HarnessError(f"hosted-probe's bench reported {sorted(found)}")
+    return {name: {"value": value, "unit": "instructions"} for name, value in found.items()}
+
+
+def bench(name: str) -> dict:
+    """The cost of a CPUID exit and of a hypercall round trip under the
+    module, measured from user space on one CPU counting instructions;
+    written to build/bench/NAME.json in the lab's bench format."""
+    from . import bench as lab_bench, logs
+    if name not in BENCH_MACHINES:
+        raise HarnessError(f"the hosted benches are {', '.join(BENCH_MACHINES)}")
+    if missing():
+        raise linux.NotPrepared(missing())
+    result = run(BENCH_MACHINES[name], logs.new_log(f"{name}-bench"), cycles=1,
+                 bench=BENCH_ITERATIONS)
+    metrics = bench_metrics(result.lines)
+    lab_bench.save(name, metrics)
+    return {"target": name, "metrics": metrics}

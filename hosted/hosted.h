@@ -19,11 +19,14 @@ enum hosted_exit_class {
 	HOSTED_EXIT_CLASSES
 };
 
-/* The guest's general-purpose registers as the exit paths push them
- * (hosted_entry.h: HOSTED_REGS_*), then a frame for IRETQ, used only when
- * the CPU leaves guest mode for good. */
+/* The guest's general-purpose registers as the world switches store them:
+ * in the order of the register numbers in instructions, as the bare-metal
+ * cores' struct x86_regs (arch_x86_64/arch_vcpu.h, whose entry macros the
+ * assembly uses), RSP's place unused; then a frame for IRETQ, used only
+ * when the CPU leaves guest mode for good. */
 struct hosted_regs {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8, rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 	u64 iret_rip, iret_cs, iret_rflags, iret_rsp, iret_ss;
 };
 
@@ -34,6 +37,8 @@ struct hosted_cpu {
 	u64 guest_rsp, guest_rip, guest_rflags;	/* where the launch continues */
 	u64 control_pa;			/* the VMCB (AMD-V) */
 	u64 host_save_pa;		/* the host's VMSAVE area (AMD-V) */
+	u64 launch_cr3;			/* the page tables the launch was called on */
+	u16 launch_ss;
 	int cpu;
 	bool in_guest;			/* this CPU runs the kernel in non-root mode */
 	int error;			/* why it could not enter (a negative errno) */
@@ -67,6 +72,10 @@ struct hosted_backend {
 	u64 nested_table_bits, nested_leaf_bits;
 };
 
+/* broken_entry=1 (a module parameter): the back end makes the guest state
+ * illegal, so the first entry fails as a real mistake would. */
+extern bool broken_entry;
+
 extern const struct hosted_backend hosted_svm_backend;
 extern const struct hosted_backend hosted_vmx_backend;
 
@@ -86,3 +95,4 @@ extern u64 hosted_nested_root;
 /* The world-switch paths (svm_entry.S, vmx_entry.S). */
 int hosted_svm_launch(struct hosted_cpu *c);
 int hosted_vmx_launch(struct hosted_cpu *c);
+extern const u8 hosted_vmx_exit_entry[];	/* the VMCS's host RIP */

@@ -12,21 +12,7 @@
 #define HOSTED_CPU_CONTROL_PA	40	/* the VMCB (AMD-V) */
 #define HOSTED_CPU_HOST_SAVE_PA	48	/* the host's VMSAVE area (AMD-V) */
 
-/* struct hosted_regs: 15 GPRs, pushed R15 first, then the IRETQ frame */
-#define HOSTED_REGS_R15		0
-#define HOSTED_REGS_R14		8
-#define HOSTED_REGS_R13		16
-#define HOSTED_REGS_R12		24
-#define HOSTED_REGS_R11		32
-#define HOSTED_REGS_R10		40
-#define HOSTED_REGS_R9		48
-#define HOSTED_REGS_R8		56
-#define HOSTED_REGS_RDI		64
-#define HOSTED_REGS_RSI		72
-#define HOSTED_REGS_RBP		80
-#define HOSTED_REGS_RBX		88
-#define HOSTED_REGS_RDX		96
-#define HOSTED_REGS_RCX		104
-#define HOSTED_REGS_RAX		112
-#define HOSTED_REGS_SIZE	160	/* with the IRETQ frame's five words */
-#define HOSTED_STACK_FRAME	(HOSTED_REGS_SIZE + 16)	/* + the hosted_cpu pointer, padded */
+/* struct hosted_regs: the GPRs at arch_vcpu.h's REG_* offsets, then IRETQ's frame */
+#define HOSTED_REGS_IRET	0x80
+#define HOSTED_REGS_SIZE	0xa8	/* 16 registers and 5 words of IRETQ frame */
+#define HOSTED_STACK_FRAME	(HOSTED_REGS_SIZE + 8)	/* + the hosted_cpu pointer: 16-byte aligned */

@@ -30,11 +30,15 @@ static_assert(offsetof(struct hosted_cpu, guest_rip) == HOSTED_CPU_GUEST_RIP);
 static_assert(offsetof(struct hosted_cpu, guest_rflags) == HOSTED_CPU_GUEST_RFLAGS);
 static_assert(offsetof(struct hosted_cpu, control_pa) == HOSTED_CPU_CONTROL_PA);
 static_assert(offsetof(struct hosted_cpu, host_save_pa) == HOSTED_CPU_HOST_SAVE_PA);
-static_assert(offsetof(struct hosted_regs, rbx) == HOSTED_REGS_RBX);
-static_assert(offsetof(struct hosted_regs, rax) == HOSTED_REGS_RAX);
+static_assert(offsetof(struct hosted_regs, r15) == 0x78);	/* arch_vcpu.h's REG_R15 */
+static_assert(offsetof(struct hosted_regs, iret_rip) == HOSTED_REGS_IRET);
 static_assert(sizeof(struct hosted_regs) == HOSTED_REGS_SIZE);
+static_assert(HOSTED_STACK_FRAME % 16 == 0);
 
 static const struct hosted_backend *backend;
+bool broken_entry;
+module_param(broken_entry, bool, 0444);
+MODULE_PARM_DESC(broken_entry, "the lab's test of a failed entry: one illegal bit in the guest state");
 static struct hosted_cpu *cpus[NR_CPUS];
 static bool leaving;		/* set before unload: only then is LEAVE obeyed */
 u64 hosted_nested_root;

@@ -19,6 +19,8 @@ static void cpuid(uint32_t leaf, uint32_t r[4])
 			 : "a"(leaf), "c"(0));
 }
 
+static int amd;		/* AuthenticAMD: VMMCALL; else VMCALL (set once, in main) */
+
 static int is_amd(void)
 {
 	uint32_t r[4];
@@ -32,7 +34,7 @@ static uint64_t hypercall(uint64_t fn, uint64_t *rbx, uint64_t *rcx)
 {
 	uint64_t b = 0, c = 0;
 
-	if (is_amd())
+	if (amd)
 		__asm__ volatile("vmmcall" : "+a"(fn), "+b"(b), "+c"(c) : : "rdx", "memory");
 	else
 		__asm__ volatile("vmcall" : "+a"(fn), "+b"(b), "+c"(c) : : "rdx", "memory");
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	pin(atoi(argv[2]));
+	amd = is_amd();
 	if (!strcmp(argv[1], "cpuid")) {
 		char sig[13] = { 0 };
 

@@ -20,7 +20,6 @@
 #define IOPM_ORDER		2		/* IOPM_SIZE: three pages, in an order-2 block */
 #define VECTOR_UD		6
 #define EVENTINJ_TYPE_EXCEPTION_UD (EVENTINJ_VALID | EVENTINJ_TYPE_EXCEPTION | VECTOR_UD)
-#define EXITCODE_IS_CR_WRITE(code) ((code) >= VMEXIT_CR0_WRITE && (code) < VMEXIT_CR0_WRITE + 16)
 
 struct svm_cpu {
 	struct vmcb *vmcb;		/* the kernel as a guest */
@@ -176,6 +175,8 @@ static void mirror_state(struct vmcb_state_save_area *g)
 	g->dr7 = native_get_debugreg(7);
 	rdmsrl(MSR_IA32_CR_PAT, g->g_pat);
 	g->rax = 0;		/* what hosted_svm_launch returns in the guest */
+	if (broken_entry)
+		g->efer &= ~EFER_SVME;	/* illegal in a guest: VMEXIT_INVALID (APM 15.5.1) */
 }
 
 static void setup_control(struct vmcb_control_area *ctl)
@@ -206,6 +207,8 @@ static void svm_enter(struct hosted_cpu *c)
 	mirror_state(&s->vmcb->save);
 	vmsave(__pa(s->vmcb));		/* FS, GS, TR, LDTR, KernelGsBase, STAR... as they are */
 	vmsave(__pa(s->host_vmcb));	/* the same, for the exit handler */
+	c->launch_cr3 = __native_read_cr3();
+	savesegment(ss, c->launch_ss);
 	err = hosted_svm_launch(c);
 	if (err) {			/* VMRUN refused the VMCB: we are where we were */
 		c->error = err;
@@ -247,6 +250,17 @@ static inline void write_cr(int n, u64 v)
 		asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
+/* AMD-V off on this CPU: GIF back to 1 (RFLAGS.IF is still 0), no host
+ * save area, EFER.SVME clear. */
+static int svm_off(struct hosted_cpu *c, u64 efer)
+{
+	asm volatile("stgi");
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	c->in_guest = false;
+	return 1;
+}
+
 /* Out of guest mode for good: the guest's state goes onto the real CPU,
  * and the assembly IRETs to where the guest was, `rax` in RAX. */
 static int leave_guest_mode(struct hosted_cpu *c, struct hosted_regs *regs, u64 rax)
@@ -264,11 +278,23 @@ static int leave_guest_mode(struct hosted_cpu *c, struct hosted_regs *regs, u64 
 	write_cr(0, g->cr0);
 	write_cr(2, g->cr2);
 	native_set_debugreg(7, g->dr7);
-	asm volatile("stgi");			/* GIF = 1 again; RFLAGS.IF is still 0 */
-	wrmsrl(MSR_VM_HSAVE_PA, 0);
-	wrmsrl(MSR_EFER, g->efer & ~EFER_SVME);
-	c->in_guest = false;
-	return 1;
+	return svm_off(c, g->efer);
+}
+
+/* VMRUN refused the VMCB: the guest never ran, and the VMCB's state area
+ * may hold anything (QEMU writes the host's state there). Back to where
+ * the launch was called, with what it recorded, returning -EIO. */
+static int abandon_launch(struct hosted_cpu *c, struct hosted_regs *regs)
+{
+	u64 efer;
+
+	regs->rax = -EIO;
+	regs->iret_rip = c->guest_rip, regs->iret_cs = __KERNEL_CS;
+	regs->iret_rflags = c->guest_rflags;
+	regs->iret_rsp = c->guest_rsp, regs->iret_ss = c->launch_ss;
+	write_cr(3, c->launch_cr3);
+	rdmsrl(MSR_EFER, efer);
+	return svm_off(c, efer);
 }
 
 static void msr_exit(struct hosted_cpu *c, struct vmcb *vmcb, struct hosted_regs *regs)
@@ -314,7 +340,7 @@ int hosted_svm_exit(struct hosted_cpu *c, struct hosted_regs *regs)
 				    vmcb->save.rip);
 		return leave_guest_mode(c, regs, vmcb->save.rax);  /* the access runs natively */
 	case VMEXIT_INVALID:
-		return leave_guest_mode(c, regs, -EIO);		/* the launch fails */
+		return abandon_launch(c, regs);
 	case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE: case VMEXIT_STGI:
 	case VMEXIT_CLGI: case VMEXIT_SKINIT:
 		hosted_unexpected_exit(c, code, vmcb->control.exitinfo1, vmcb->control.exitinfo2,
