@@ -147,6 +147,14 @@ void hosted_nested_fault(struct hosted_cpu *c, u64 gpa, u64 qual, u64 rip)
 #define TABLE_ENTRIES	512
 #define LEAF_LARGE	(1ULL << 7)		/* PS in a PDE / EPT "maps a 2 MiB page" */
 #define ENTRY_ADDR	0x000ffffffffff000ULL
+#define LEVEL_PML4	3			/* 512 GiB an entry */
+#define LEVEL_PDPT	2			/* 1 GiB */
+#define LEVEL_PD	1			/* 2 MiB: the leaves here */
+
+static unsigned int table_index(u64 addr, int level)
+{
+	return (addr >> (PAGE_SHIFT + 9 * level)) & (TABLE_ENTRIES - 1);
+}
 
 static u64 *table_next(u64 *table, unsigned int index)
 {
@@ -167,12 +175,12 @@ static u64 map_ram_bytes;
 static int map_identity(u64 start, u64 end)
 {
 	for (u64 a = ALIGN_DOWN(start, HOSTED_LARGE_PAGE); a < end; a += HOSTED_LARGE_PAGE) {
-		u64 *pdpt = table_next(nested_root, (a >> 39) & 511);
-		u64 *pd = pdpt ? table_next(pdpt, (a >> 30) & 511) : NULL;
+		u64 *pdpt = table_next(nested_root, table_index(a, LEVEL_PML4));
+		u64 *pd = pdpt ? table_next(pdpt, table_index(a, LEVEL_PDPT)) : NULL;
 
 		if (!pd)
 			return -ENOMEM;
-		pd[(a >> 21) & 511] = a | backend->nested_leaf_bits | LEAF_LARGE;
+		pd[table_index(a, LEVEL_PD)] = a | backend->nested_leaf_bits | LEAF_LARGE;
 	}
 	return 0;
 }
