@@ -193,6 +193,9 @@ def listing() -> str:
                 continue
             vms = ", ".join(f"{vm}={g}" for vm, g in s.vms.items())
             out.append(f"  --guest {s.name:<14} {s.description}{default}  [{vms}]")
+    for name in hosted.BENCH_MACHINES:          # a Linux module, not scenarios (docs/hosted.md)
+        out.append(f"target {name}: {hosted.MACHINES[name].description}")
+        out.append(f"  ./lab test --target {name}, ./lab bench --target {name}")
     return "\n".join(out)
 
 
