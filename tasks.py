@@ -98,10 +98,19 @@ def bench(c, target=None, lesson=None, guest=None):
     time; write build/bench/TARGET.json. With --lesson paging: the paging
     guest in both paging modes on VT-x and AMD-V, build/bench/paging.json
     and paging.png. With --target containers: ocirun's container lifecycle
-    against runc's and crun's, build/bench/containers.json."""
+    against runc's and crun's, build/bench/containers.json. With --target
+    hosted-svm or hosted-vmx: the hosted module's CPUID and hypercall round
+    trips, build/bench/TARGET.json."""
     from harness import bench as b
     from harness import logs
     logs.start("bench")
+    if target in ("hosted-svm", "hosted-vmx"):
+        from harness import hosted
+        report = _run(hosted.bench, target)
+        for name, m in report["metrics"].items():
+            print(f"{name:<30}{m['value']:>10}  {m['unit']}")
+        print(f"wrote build/bench/{target}.json")
+        return
     if target == "containers":
         from harness import containers
         report = _run(containers.bench)

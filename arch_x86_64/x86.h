@@ -45,36 +45,14 @@ static inline unsigned pt_index(u64 va, int level)
 #define RFLAGS_RESERVED_1 (1ULL << 1) /* bit 1 is reserved and always 1 */
 
 /* ---- MSR numbers (SDM Vol. 4, table 2-2) ---- */
-#define IA32_FEATURE_CONTROL      0x03a
 #define IA32_SYSENTER_CS          0x174
 #define IA32_SYSENTER_ESP         0x175
 #define IA32_SYSENTER_EIP         0x176
 #define IA32_DEBUGCTL             0x1d9
-#define IA32_VMX_BASIC            0x480
-#define IA32_VMX_PINBASED_CTLS    0x481
-#define IA32_VMX_PROCBASED_CTLS   0x482
-#define IA32_VMX_EXIT_CTLS        0x483
-#define IA32_VMX_ENTRY_CTLS       0x484
-#define IA32_VMX_MISC             0x485
-#define IA32_VMX_CR0_FIXED0       0x486
-#define IA32_VMX_CR0_FIXED1       0x487
-#define IA32_VMX_CR4_FIXED0       0x488
-#define IA32_VMX_CR4_FIXED1       0x489
-#define IA32_VMX_PROCBASED_CTLS2  0x48b
-#define IA32_VMX_EPT_VPID_CAP     0x48c
-#define IA32_VMX_TRUE_PINBASED_CTLS  0x48d
-#define IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
-#define IA32_VMX_TRUE_EXIT_CTLS      0x48f
-#define IA32_VMX_TRUE_ENTRY_CTLS     0x490
 #define IA32_EFER                 0xc0000080
 #define IA32_FS_BASE              0xc0000100
 #define IA32_GS_BASE              0xc0000101
 #define IA32_KERNEL_GS_BASE       0xc0000102 /* SWAPGS exchanges it with GS.base */
-
-/* IA32_FEATURE_CONTROL bits */
-#define FEATURE_CONTROL_LOCK               (1ULL << 0)
-#define FEATURE_CONTROL_VMX_INSIDE_SMX     (1ULL << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX    (1ULL << 2)
 
 /* IA32_EFER bits */
 #define EFER_LME (1ULL << 8)  /* IA-32e (long) mode enable */

@@ -8,9 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, kvm_machine,
-               linux,
-               logs, progress)
+from . import (BUILD, ROOT, HarnessError, TargetUnavailable, console, gdbstub, hosted,
+               kvm_machine, linux, logs, progress)
 from .build import Build
 from .deps import ensure_packages, require_program
 from .scenario import Scenario, load_scenario, load_scenarios, runnable
@@ -88,6 +87,10 @@ def setup(echo=print) -> None:
     packages = sorted({p for t in all_targets() for p in system_packages(t)} |
                       set(DEBUG_PACKAGES) | set(TEST_PACKAGES) |
                       set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES))
+    try:                            # the hosted module's build: the kernel's own headers
+        packages.append(hosted.headers_package())
+    except HarnessError as e:
+        echo(f"hosted: no linux-headers package named yet ({e}); `./lab test` installs it")
     ensure_packages(packages, echo)
     containers.ensure_runtime(echo)          # libseccomp's binding, linked into the venv
     echo(f"system packages present: {' '.join(packages)}")
@@ -190,6 +193,9 @@ def listing() -> str:
                 continue
             vms = ", ".join(f"{vm}={g}" for vm, g in s.vms.items())
             out.append(f"  --guest {s.name:<14} {s.description}{default}  [{vms}]")
+    for name in hosted.BENCH_MACHINES:          # a Linux module, not scenarios (docs/hosted.md)
+        out.append(f"target {name}: {hosted.MACHINES[name].description}")
+        out.append(f"  ./lab test --target {name}, ./lab bench --target {name}")
     return "\n".join(out)
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from harness import HarnessError, TargetUnavailable, kvm_machine, lab, linux, logs
+from harness import HarnessError, TargetUnavailable, hosted, kvm_machine, lab, linux, logs
 from harness.scenario import load_scenarios
 from harness.target import load_target, target_names
 
@@ -35,6 +35,8 @@ def selected_cases(config, interactive: bool = False):
     guest = config.getoption("guest")
     cases = []
     for name in targets:
+        if name in hosted.MACHINES:
+            continue        # a Linux module, not a scenario: tests/test_hosted.py
         if kvm_machine.is_machine(load_target(name)):
             continue        # its scenarios share one boot: tests/test_kvm_machine.py
         for scenario, spec in load_scenarios(load_target(name).arch, name).items():

@@ -8,38 +8,9 @@
 #include "shadow.h"
 #include "exit.h"
 #include "svm.h"
+#include "svm_exit_names.h"
 #include "x86.h"
 #include "x86_exit.h"
-
-static const struct { u64 code; const char *name; } exit_names[] = {
-	{ VMEXIT_CR3_READ, "VMEXIT_CR3_READ" },
-	{ VMEXIT_CR3_WRITE, "VMEXIT_CR3_WRITE" },
-	{ VMEXIT_CR0_WRITE + 4, "VMEXIT_CR4_WRITE (shadow paging pins CR4)" },
-	{ VMEXIT_CR0_SEL_WRITE, "VMEXIT_CR0_SEL_WRITE (shadow paging pins CR0.PE/WP/PG)" },
-	{ VMEXIT_EXCP0 + VECTOR_PAGE_FAULT, "VMEXIT_EXCP14 (page fault)" },
-	{ VMEXIT_INVLPG, "VMEXIT_INVLPG" },
-	{ VMEXIT_INTR, "VMEXIT_INTR" },
-	{ VMEXIT_NMI, "VMEXIT_NMI" },
-	{ VMEXIT_CPUID, "VMEXIT_CPUID" },
-	{ VMEXIT_HLT, "VMEXIT_HLT" },
-	{ VMEXIT_IOIO, "VMEXIT_IOIO" },
-	{ VMEXIT_MSR, "VMEXIT_MSR" },
-	{ VMEXIT_EXCP0 + 8, "VMEXIT_EXCP8 (double fault)" },
-	{ VMEXIT_SHUTDOWN, "VMEXIT_SHUTDOWN (triple fault)" },
-	{ VMEXIT_INVD, "VMEXIT_INVD" },
-	{ VMEXIT_VMRUN, "VMEXIT_VMRUN" },
-	{ VMEXIT_VMMCALL, "VMEXIT_VMMCALL" },
-	{ VMEXIT_NPF, "VMEXIT_NPF (nested page fault)" },
-	{ VMEXIT_INVALID, "VMEXIT_INVALID (the VMCB failed VMRUN's consistency checks)" },
-};
-
-static const char *exit_name(u64 code)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(exit_names); i++)
-		if (exit_names[i].code == code)
-			return exit_names[i].name;
-	return "(not handled here)";
-}
 
 /* The length of an intercepted instruction: from next-RIP save when the
  * CPU has it, else what the instruction is known to take, and its
@@ -256,7 +227,7 @@ void svm_report(struct vcpu *vcpu, const struct exit *e)
 	u64 info1 = c->exitinfo1;
 
 	printf("hv:   #VMEXIT code 0x%lx (%s), EXITINFO1 0x%lx, EXITINFO2 0x%lx\n",
-	       e->syndrome, exit_name(e->syndrome), info1, c->exitinfo2);
+	       e->syndrome, svm_exit_name(e->syndrome), info1, c->exitinfo2);
 	if (e->syndrome == VMEXIT_NPF)
 		printf("hv:   nested page fault at guest-physical 0x%lx: %s %s%s%s\n", c->exitinfo2,
 		       info1 & NPF_P ? "protection violation," : "not present,",

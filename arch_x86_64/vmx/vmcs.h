@@ -33,24 +33,29 @@
 
 /* ----- Secondary processor-based VM-execution controls (24.6.2) ----- */
 #define SECONDARY_ENABLE_EPT                  (1u << 1)
+#define SECONDARY_ENABLE_RDTSCP               (1u << 3)
 #define SECONDARY_ENABLE_VPID                 (1u << 5)
+#define SECONDARY_ENABLE_INVPCID              (1u << 12)
+#define SECONDARY_ENABLE_XSAVES               (1u << 20)
 #define SECONDARY_UNRESTRICTED_GUEST          (1u << 7)
 
 /* ---------------- VM-exit controls (24.7.1) ---------------- */
 #define VM_EXIT_SAVE_DEBUG_CONTROLS           (1u << 2)
 #define VM_EXIT_HOST_ADDRESS_SPACE_SIZE       (1u << 9)
 #define VM_EXIT_ACK_INTERRUPT_ON_EXIT         (1u << 15)
+#define VM_EXIT_SAVE_IA32_PAT                 (1u << 18)
+#define VM_EXIT_LOAD_IA32_PAT                 (1u << 19)
 #define VM_EXIT_SAVE_IA32_EFER                (1u << 20)
 #define VM_EXIT_LOAD_IA32_EFER                (1u << 21)
 
 /* ---------------- VM-entry controls (24.8.1) ---------------- */
 #define VM_ENTRY_LOAD_DEBUG_CONTROLS          (1u << 2)
 #define VM_ENTRY_IA32E_MODE_GUEST             (1u << 9)
+#define VM_ENTRY_LOAD_IA32_PAT                (1u << 14)
 #define VM_ENTRY_LOAD_IA32_EFER               (1u << 15)
 
 /* ------------- IA32_VMX_BASIC fields (Appendix A.1) ------------- */
 #define VMX_BASIC_REVISION_ID_MASK     0x7fffffffu
-#define VMX_BASIC_TRUE_CONTROLS        (1ULL << 55)
 
 /* ------------- IA32_VMX_MISC fields (Appendix A.6) ------------- */
 #define VMX_MISC_PREEMPTION_TIMER_RATE_MASK 0x1fu /* timer ticks every 2^N TSC */
@@ -60,6 +65,7 @@
 /* ---------- IA32_VMX_EPT_VPID_CAP bits (Appendix A.10) ---------- */
 #define EPT_CAP_PAGE_WALK_4            (1ULL << 6)
 #define EPT_CAP_MEMORY_TYPE_WB         (1ULL << 14)
+#define EPT_CAP_2MB_PAGE               (1ULL << 16)
 #define EPT_CAP_INVEPT                 (1ULL << 20)
 #define EPT_CAP_INVEPT_SINGLE_CONTEXT  (1ULL << 25)
 #define EPT_CAP_INVEPT_ALL_CONTEXT     (1ULL << 26)
@@ -69,6 +75,8 @@
 #define EXIT_REASON_EXCEPTION_OR_NMI      0
 #define EXIT_REASON_EXTERNAL_INTERRUPT    1
 #define EXIT_REASON_TRIPLE_FAULT          2
+#define EXIT_REASON_INIT_SIGNAL           3
+#define EXIT_REASON_SIPI                  4
 #define EXIT_REASON_CPUID                 10
 #define EXIT_REASON_GETSEC                11
 #define EXIT_REASON_HLT                   12

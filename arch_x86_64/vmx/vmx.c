@@ -89,35 +89,17 @@ u64 vmx_apply_fixed_bits(u64 value, u32 fixed0_msr, u32 fixed1_msr)
 	return (value | rdmsr(fixed0_msr)) & rdmsr(fixed1_msr);
 }
 
-static const struct {
-	const char *name;
-	u32 msr, true_msr;	/* capability MSR, and its TRUE_ variant (0: none) */
-} control_msrs[] = {
-	[VMX_PIN_BASED] = { "pin-based", IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS },
-	[VMX_PRIMARY_PROC_BASED] = { "primary processor-based", IA32_VMX_PROCBASED_CTLS,
-				     IA32_VMX_TRUE_PROCBASED_CTLS },
-	[VMX_SECONDARY_PROC_BASED] = { "secondary processor-based", IA32_VMX_PROCBASED_CTLS2, 0 },
-	[VMX_EXIT] = { "VM-exit", IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS },
-	[VMX_ENTRY] = { "VM-entry", IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS },
-};
-
-/* Every VMCS control passes through here (SDM Appendix A.3-A.5). A
- * capability MSR's low half has a 1 where the control must be 1, its high
- * half a 0 where it must be 0. With IA32_VMX_BASIC[55] the TRUE_ MSRs say
- * the same with fewer bits forced to 1. Stops when a wanted bit is missing. */
+/* Every VMCS control passes through here (vmx_controls.h); stops when a
+ * wanted bit is missing. */
 u32 vmx_adjust_controls(enum vmx_control which, u32 wanted)
 {
-	u32 msr = control_msrs[which].msr;
-
-	if (control_msrs[which].true_msr && (vmx_basic & VMX_BASIC_TRUE_CONTROLS))
-		msr = control_msrs[which].true_msr;
+	u32 msr = vmx_control_msr(which, vmx_basic);
 	u64 cap = rdmsr(msr);
-	u32 must_be_one = (u32)cap, may_be_one = (u32)(cap >> 32);
 
-	if (wanted & ~may_be_one)
+	if (vmx_controls_missing(cap, wanted))
 		panic("%s controls 0x%x not supported by this CPU (MSR 0x%x)",
-		      control_msrs[which].name, wanted & ~may_be_one, msr);
-	return (wanted | must_be_one) & may_be_one;
+		      vmx_control_msrs[which].name, vmx_controls_missing(cap, wanted), msr);
+	return vmx_controls_adjusted(cap, wanted);
 }
 
 static bool vmx_probe(void)

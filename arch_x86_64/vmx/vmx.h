@@ -3,6 +3,7 @@
 #pragma once
 #include "types.h"
 #include "vmcs.h"
+#include "vmx_controls.h"
 #include "vmx_insn.h"
 #include "arch_vcpu.h"
 #include "backend.h"
@@ -10,14 +11,6 @@
 struct vm;
 struct vcpu;
 struct exit;
-
-enum vmx_control {
-	VMX_PIN_BASED,
-	VMX_PRIMARY_PROC_BASED,
-	VMX_SECONDARY_PROC_BASED,
-	VMX_EXIT,
-	VMX_ENTRY,
-};
 
 extern u64 vmx_basic;		/* IA32_VMX_BASIC */
 extern u64 vmx_ept_vpid_cap;	/* IA32_VMX_EPT_VPID_CAP */

@@ -6,6 +6,7 @@
 #include "exit.h"
 #include "vm.h"
 #include "vmx.h"
+#include "vmx_exit_names.h"
 #include "config.h"
 #include "shadow.h"
 #include "x86.h"
@@ -13,32 +14,6 @@
 
 /* struct exit.syndrome when VMLAUNCH/VMRESUME itself failed (not an exit). */
 #define SYNDROME_ENTRY_INSTRUCTION_FAILED	BIT(32)
-
-static const char *const reason_names[] = {
-	[EXIT_REASON_EXCEPTION_OR_NMI] = "exception or NMI",
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = "external interrupt",
-	[EXIT_REASON_TRIPLE_FAULT] = "triple fault",
-	[EXIT_REASON_CPUID] = "CPUID",
-	[EXIT_REASON_HLT] = "HLT",
-	[EXIT_REASON_VMCALL] = "VMCALL",
-	[EXIT_REASON_CR_ACCESS] = "control-register access",
-	[EXIT_REASON_IO_INSTRUCTION] = "I/O instruction",
-	[EXIT_REASON_RDMSR] = "RDMSR",
-	[EXIT_REASON_WRMSR] = "WRMSR",
-	[EXIT_REASON_INVALID_GUEST_STATE] = "VM-entry failure due to invalid guest state",
-	[EXIT_REASON_MSR_LOADING] = "VM-entry failure due to MSR loading",
-	[EXIT_REASON_EPT_VIOLATION] = "EPT violation",
-	[EXIT_REASON_EPT_MISCONFIG] = "EPT misconfiguration",
-	[EXIT_REASON_PREEMPTION_TIMER] = "VMX-preemption timer expired",
-	[EXIT_REASON_XSETBV] = "XSETBV",
-};
-
-static const char *reason_name(u32 basic)
-{
-	if (basic < ARRAY_SIZE(reason_names) && reason_names[basic])
-		return reason_names[basic];
-	return "(not handled here)";
-}
 
 static void decode_io(struct vcpu *vcpu, u64 qual, struct exit *e)
 {
@@ -246,7 +221,7 @@ void vmx_report(struct vcpu *vcpu, const struct exit *e)
 	u64 qual = vmread(VMCS_EXIT_QUALIFICATION);
 
 	printf("hv:   VM exit reason %u (%s)%s, exit qualification 0x%lx\n", basic,
-	       reason_name(basic), e->syndrome & EXIT_REASON_VM_ENTRY_FAILURE ?
+	       vmx_reason_name(basic), e->syndrome & EXIT_REASON_VM_ENTRY_FAILURE ?
 	       ", VM-entry failure" : "", qual);
 	if (basic == EXIT_REASON_EPT_VIOLATION)
 		report_ept_violation(qual);
