@@ -168,15 +168,20 @@ static void decode_refused(struct vcpu *vcpu, const struct vmcb *vmcb, u64 code,
  * one of these is delivered shows the last event recorded before (a #UD
  * long handled, say). A software interrupt at RIP runs again instead, which
  * raises its event again, as hardware's own record (type 4) would say. */
-static void check_delivery(struct vcpu *vcpu, struct vmcb *vmcb, struct exit *e)
+static __attribute__((noinline)) void in_delivery(struct vcpu *vcpu, struct vmcb *vmcb, struct exit *e)
 {
 	u64 info = vmcb->control.exitintinfo;
 
-	if (!(info & X86_EVENT_VALID))
-		return;
 	if (x86_exit_in_delivery(e, info, vmcb->control.eventinj & EVENTINJ_VALID) == DELIVERY_AGAIN &&
 	    !x86_software_interrupt_at_rip(vcpu))
 		vmcb->control.eventinj = info;
+}
+
+/* Apart, so that the exits without an event stay as fast. */
+static inline void check_delivery(struct vcpu *vcpu, struct vmcb *vmcb, struct exit *e)
+{
+	if (vmcb->control.exitintinfo & X86_EVENT_VALID)
+		in_delivery(vcpu, vmcb, e);
 }
 
 static void decode(struct vcpu *vcpu, struct exit *e)
