@@ -270,6 +270,24 @@ u8 x86_length_0f_modrm(struct vcpu *vcpu)
 	return len <= fetched ? len : 0;
 }
 
+#define OP_INT1		0xf1	/* INT1 (ICEBP) */
+#define OP_INT3		0xcc
+#define OP_INT_IMM8	0xcd	/* INT n */
+#define OP_INTO		0xce
+
+/* Whether the instruction at RIP is a software interrupt (INT n, INT3,
+ * INTO, INT1): one that raises its event again, and any exception its
+ * delivery met, when it runs again (SDM Vol. 2A, INT n; APM Vol. 3). */
+bool x86_software_interrupt_at_rip(struct vcpu *vcpu)
+{
+	u8 insn[MAX_INSN_LEN] = { 0 };
+	unsigned i, rex, fetched = fetch_current(vcpu, insn, &i, &rex);
+
+	if (fetched <= i)
+		return false;
+	return insn[i] == OP_INT_IMM8 || insn[i] == OP_INT3 || insn[i] == OP_INTO || insn[i] == OP_INT1;
+}
+
 /* Legacy prefixes (SDM Vol. 2A, 2.1.1): segment overrides, operand and
  * address size, LOCK, REP/REPNE. */
 static bool legacy_prefix(u8 b)

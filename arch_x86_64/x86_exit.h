@@ -18,6 +18,7 @@ bool x86_decode_mov_cr(struct vcpu *vcpu, unsigned *gpr, bool *to_cr, u8 *len);
 u8 x86_length_0f_modrm(struct vcpu *vcpu);
 u8 x86_prefix_length(struct vcpu *vcpu, u64 rip, u64 cr3, u64 efer);
 bool x86_decode_linear_address(struct vcpu *vcpu, u64 *linear);
+bool x86_software_interrupt_at_rip(struct vcpu *vcpu);
 u64 x86_read_gpr(struct vcpu *vcpu, unsigned n);		/* vcpu.c */
 
 /* delivery.c: an exit during event delivery (IDT-vectoring information,

@@ -134,15 +134,25 @@ static void decode_refused(struct vcpu *vcpu, const struct vmcb *vmcb, u64 code,
 /* An exit that came from delivering an event, not from the instruction at
  * RIP (delivery.c): the event goes again through EVENTINJ (the same layout
  * as EXITINTINFO), or the VM stops. Only page faults and nested page
- * faults arise so here. */
-static void check_delivery(struct vmcb *vmcb, struct exit *e)
+ * faults arise so here. Bochs 2.7 records EXITINTINFO for exceptions and
+ * injected events only, not for INT n, INT3, INTO or INT1: an exit while
+ * one of these is delivered shows the last event recorded before (a #UD
+ * long handled, say). A software interrupt at RIP runs again instead, which
+ * raises its event again, as hardware's own record (type 4) would say. */
+static __attribute__((noinline)) void in_delivery(struct vcpu *vcpu, struct vmcb *vmcb, struct exit *e)
 {
 	u64 info = vmcb->control.exitintinfo;
 
-	if (!(info & X86_EVENT_VALID))
-		return;
-	if (x86_exit_in_delivery(e, info, vmcb->control.eventinj & EVENTINJ_VALID) == DELIVERY_AGAIN)
+	if (x86_exit_in_delivery(e, info, vmcb->control.eventinj & EVENTINJ_VALID) == DELIVERY_AGAIN &&
+	    !x86_software_interrupt_at_rip(vcpu))
 		vmcb->control.eventinj = info;
+}
+
+/* Apart, so that the exits without an event stay as fast. */
+static inline void check_delivery(struct vcpu *vcpu, struct vmcb *vmcb, struct exit *e)
+{
+	if (vmcb->control.exitintinfo & X86_EVENT_VALID)
+		in_delivery(vcpu, vmcb, e);
 }
 
 static void decode(struct vcpu *vcpu, struct exit *e)
@@ -179,12 +189,12 @@ static void decode(struct vcpu *vcpu, struct exit *e)
 		break;
 	case VMEXIT_NPF:		/* RIP still at the instruction */
 		decode_npf(vcpu, vmcb, e);
-		check_delivery(vmcb, e);
+		check_delivery(vcpu, vmcb, e);
 		break;
 	case VMEXIT_EXCP0 + VECTOR_PAGE_FAULT:	/* shadow paging only */
 		shadow_exit(vcpu, vmcb->control.exitinfo2, vmcb->control.exitinfo1, e,
 			    inject_page_fault);
-		check_delivery(vmcb, e);
+		check_delivery(vcpu, vmcb, e);
 		break;
 	case VMEXIT_CR3_READ:
 	case VMEXIT_CR3_WRITE:
