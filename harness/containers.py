@@ -91,6 +91,18 @@ def build_rootfs(busybox: Path, rootfs: Path) -> int:
     return len(applets)
 
 
+def root_not_a_mount() -> str | None:
+    """Why containers cannot run here, when this process's / is no mount
+    point of its mount namespace (a chroot into a plain directory, as
+    ../shared/fresh-debian makes): making / private (MS_REC|MS_PRIVATE, as
+    every runtime does first) then fails with EINVAL, for runc and podman too."""
+    with open("/proc/self/mountinfo") as f:
+        if any(line.split()[4] == "/" for line in f):
+            return None
+    return ("/ is not a mount point here (a chroot into a plain directory?): no runtime can "
+            "make it private for a container's mount namespace (runc and podman fail alike)")
+
+
 def ensure_runtime(echo=print) -> None:
     """libseccomp's Python binding from Debian, made importable in the venv
     by one symlink to its module (the venv sees no other system package)."""

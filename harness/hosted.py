@@ -33,6 +33,8 @@ OUT = BUILD / "hosted"
 MODULE_DIR = OUT / "module"
 MODULE = MODULE_DIR / "hosted.ko"
 PROBE = OUT / "hosted-probe"
+# Kbuild runs under make; the probe is linked -static (libc.a is libc6-dev's)
+BUILD_PACKAGES = ["make", "libc6-dev"]
 SEQ_LINES = 20_000              # the file-I/O workload: `seq 1 N`, copied and compared
 FORKS = 40                      # the fork/exec workload, on each CPU
 DONE_MARKER = "lab: hosted: done, powering off"
@@ -124,7 +126,7 @@ def build(echo=print) -> tuple[Path, Path]:
     (installed as root, by package name, when missing)."""
     if missing():
         raise linux.NotPrepared(missing())
-    ensure_packages([headers_package()], echo)
+    ensure_packages([headers_package()] + BUILD_PACKAGES, echo)
     if not headers_dir().is_dir():
         raise HarnessError(f"{headers_dir()}: not there after installing {headers_package()}")
     _sync_sources()

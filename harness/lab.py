@@ -86,7 +86,8 @@ def setup(echo=print) -> None:
     from . import containers
     packages = sorted({p for t in all_targets() for p in system_packages(t)} |
                       set(DEBUG_PACKAGES) | set(TEST_PACKAGES) |
-                      set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES))
+                      set(containers.RUNTIME_PACKAGES + containers.ENGINE_PACKAGES) |
+                      set(hosted.BUILD_PACKAGES))
     try:                            # the hosted module's build: the kernel's own headers
         packages.append(hosted.headers_package())
     except HarnessError as e:

@@ -19,6 +19,8 @@ def need_root_and_rootfs():
     if os.geteuid() != 0:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(
             "containers need root (namespaces, cgroups, pivot_root)")
+    if hc.root_not_a_mount():
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"containers: {hc.root_not_a_mount()}")
     try:
         hc.ensure_runtime(echo=lambda m: None)
         hc.prepare_rootfs(echo=lambda m: None, if_missing=True)
