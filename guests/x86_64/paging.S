@@ -2,6 +2,7 @@
  * "probe" accesses that may fault. When a probe faults, page_fault() in
  * paging.c records the fault and resumes at the probe's fix-up, which
  * returns 1 instead of the value: the way kernels read user memory. */
+#include "caller_saved.h"
 
 	.text
 	.code64
@@ -33,26 +34,10 @@ probe_fixup:
  * return with IRETQ to the (possibly changed) RIP. */
 	.global	page_fault_entry
 page_fault_entry:
-	push	%rax
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	lea	72(%rsp), %rdi		/* struct fault_frame *: error code, RIP, ... */
+	push_caller_saved
+	lea	CALLER_SAVED_SIZE(%rsp), %rdi		/* struct fault_frame *: error code, RIP, ... */
 	call	page_fault
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rax
+	pop_caller_saved
 	add	$8, %rsp		/* the error code */
 	iretq
 

@@ -2,6 +2,7 @@
  * vector it expects, a common path that hands the frame to trap(), which
  * records the fault and resumes where the faulting test said; and the
  * trip to ring 3 and back (run_user, the INT 0x81 gate). */
+#include "caller_saved.h"
 
 #define KERNEL_DS	0x10	/* the selectors of x86-escape.c's GDT */
 #define USER_CS		0x1b	/* 64-bit code, DPL 3, RPL 3 */
@@ -27,26 +28,10 @@
 	entry	pf_entry, 14, 1
 
 trap_common:
-	push	%rax
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	lea	72(%rsp), %rdi		/* struct trap_frame * */
+	push_caller_saved
+	lea	CALLER_SAVED_SIZE(%rsp), %rdi		/* struct trap_frame * */
 	call	trap
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rax
+	pop_caller_saved
 	add	$16, %rsp		/* vector and error code */
 	iretq
 

@@ -8,6 +8,7 @@
  * a kernel that switches threads (a thread's stack may then be taken up by
  * another vCPU at once: the kernel must not be standing on it). Frame
  * layout: struct frame in guest_irq.h. */
+#include "exception_frame.h"
 #define FRAME_SIZE	(34 * 8)
 #define FRAME_ELR	(31 * 8)
 #define FRAME_STAMP	(33 * 8)
@@ -46,20 +47,7 @@ irq_vectors:
 	.endr
 
 irq_common:
-	stp	x2, x3, [sp, #16 * 1]
-	stp	x4, x5, [sp, #16 * 2]
-	stp	x6, x7, [sp, #16 * 3]
-	stp	x8, x9, [sp, #16 * 4]
-	stp	x10, x11, [sp, #16 * 5]
-	stp	x12, x13, [sp, #16 * 6]
-	stp	x14, x15, [sp, #16 * 7]
-	stp	x16, x17, [sp, #16 * 8]
-	stp	x18, x19, [sp, #16 * 9]
-	stp	x20, x21, [sp, #16 * 10]
-	stp	x22, x23, [sp, #16 * 11]
-	stp	x24, x25, [sp, #16 * 12]
-	stp	x26, x27, [sp, #16 * 13]
-	stp	x28, x29, [sp, #16 * 14]
+	store_x2_x29
 	mrs	x2, elr_el1
 	mrs	x3, spsr_el1
 	stp	x30, x2, [sp, #FRAME_ELR - 8]
@@ -75,20 +63,7 @@ frame_resume:				/* frame_resume(frame): also a thread's first entry */
 	ldr	x3, [sp, #FRAME_ELR + 8]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
-	ldp	x2, x3, [sp, #16 * 1]
-	ldp	x4, x5, [sp, #16 * 2]
-	ldp	x6, x7, [sp, #16 * 3]
-	ldp	x8, x9, [sp, #16 * 4]
-	ldp	x10, x11, [sp, #16 * 5]
-	ldp	x12, x13, [sp, #16 * 6]
-	ldp	x14, x15, [sp, #16 * 7]
-	ldp	x16, x17, [sp, #16 * 8]
-	ldp	x18, x19, [sp, #16 * 9]
-	ldp	x20, x21, [sp, #16 * 10]
-	ldp	x22, x23, [sp, #16 * 11]
-	ldp	x24, x25, [sp, #16 * 12]
-	ldp	x26, x27, [sp, #16 * 13]
-	ldp	x28, x29, [sp, #16 * 14]
+	load_x2_x29
 	ldp	x0, x1, [sp]
 	add	sp, sp, #FRAME_SIZE
 	eret

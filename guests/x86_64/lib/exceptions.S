@@ -2,6 +2,7 @@
  * 32 exception vectors pushes its number (and a 0 where the CPU pushes no
  * error code), saves the registers a C function may clobber, and hands the
  * frame to guest_exception(), which may change the RIP IRETQ returns to. */
+#include "caller_saved.h"
 	.text
 	.code64
 
@@ -24,27 +25,11 @@ guest_exception_stubs:			/* 32 stubs, 16 bytes apart */
 	.endr
 
 exception_common:
-	push	%rax
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	lea	72(%rsp), %rdi		/* struct exception_frame *: vector, error, RIP, ... */
+	push_caller_saved
+	lea	CALLER_SAVED_SIZE(%rsp), %rdi		/* struct exception_frame *: vector, error, RIP, ... */
 	cld
 	call	guest_exception
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rax
+	pop_caller_saved
 	add	$16, %rsp		/* vector and error code */
 	iretq
 
